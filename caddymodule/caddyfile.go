@@ -1,0 +1,555 @@
+package caddymodule
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+
+	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/wordpress"
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("cms_webhooks", parseCaddyfile)
+	httpcaddyfile.RegisterDirectiveOrder("cms_webhooks", httpcaddyfile.Before, "reverse_proxy")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	m := new(Handler)
+	err := m.UnmarshalCaddyfile(h.Dispenser)
+	return m, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
+//
+//	cms_webhooks {
+//		cms          wordpress
+//		budget       <duration>
+//		max_body     <size>
+//		max_response <size>
+//
+//		wordpress {
+//			rest_prefix <path>
+//			namespaces  <namespace...>
+//			post_types  <route base...>
+//		}
+//
+//		authorization <name> {
+//			basic   <username> <password>
+//			api_key <header> <value>
+//			bearer  <token>
+//		}
+//
+//		workflow <name> {
+//			state   <key> [<display name>] [final] [icon <path>] [id <guid>]
+//			command <name> <from state> <to state> [id <guid>]
+//			templates <template...>
+//			other_transitions allow|block
+//		}
+//
+//		event_handler <name> {
+//			events <event...>
+//			rule template|parent|item <value...>
+//			<webhook settings>
+//		}
+//
+//		validation_action <name> {
+//			[workflow <name>]
+//			command <command>
+//			on_error block|allow
+//			mode enforce|shadow
+//			<webhook settings>
+//		}
+//
+//		submit_action <name> {
+//			[workflow <name>]
+//			command <command> | state <state>
+//			<webhook settings>
+//		}
+//
+//		delivery {
+//			workers      <n>
+//			queue_size   <n>
+//			retry        off
+//			max_attempts <n>
+//			backoff      <initial> [<max>]
+//		}
+//	}
+//
+// The webhook settings are: url <url>, serialization json,
+// authorization <name>, id <guid>, timeout <duration>, disabled.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume the directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		var err error
+		switch d.Val() {
+		case "cms":
+			err = parseOneOf(d, &h.CMS, "wordpress")
+		case "budget":
+			err = parseDuration(d, &h.Budget)
+		case "max_body":
+			err = parseSize(d, &h.MaxBody)
+		case "max_response":
+			err = parseSize(d, &h.MaxResponse)
+		case "wordpress":
+			err = h.parseWordPress(d)
+		case "authorization":
+			err = h.parseAuthorization(d)
+		case "workflow":
+			err = h.parseWorkflow(d)
+		case "event_handler":
+			err = h.parseWebhook(d, dispatch.KindEventHandler, &h.EventHandlers)
+		case "validation_action":
+			err = h.parseWebhook(d, dispatch.KindValidationAction, &h.ValidationActions)
+		case "submit_action":
+			err = h.parseWebhook(d, dispatch.KindSubmitAction, &h.SubmitActions)
+		case "delivery":
+			err = h.parseDelivery(d)
+		default:
+			return d.Errf("unrecognized cms_webhooks option '%s'", d.Val())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *Handler) parseWordPress(d *caddyfile.Dispenser) error {
+	if h.WordPress != nil {
+		return d.Err("wordpress block given twice")
+	}
+	h.WordPress = &wordpress.Config{}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "rest_prefix":
+			if err := parseString(d, &h.WordPress.RESTPrefix); err != nil {
+				return err
+			}
+			if !strings.HasPrefix(h.WordPress.RESTPrefix, "/") {
+				return d.Errf("invalid rest_prefix '%s': must start with /", h.WordPress.RESTPrefix)
+			}
+		case "namespaces":
+			h.WordPress.Namespaces = append(h.WordPress.Namespaces, d.RemainingArgs()...)
+		case "post_types":
+			h.WordPress.PostTypes = append(h.WordPress.PostTypes, d.RemainingArgs()...)
+		default:
+			return d.Errf("unrecognized wordpress option '%s'", d.Val())
+		}
+	}
+	return nil
+}
+
+func (h *Handler) parseAuthorization(d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.Err("authorization needs a name")
+	}
+	name := d.Val()
+	if _, dup := h.Authorizations[name]; dup {
+		return d.Errf("authorization '%s' defined twice", name)
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	a := &dispatch.Authorization{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if a.Type != "" {
+			return d.Errf("authorization '%s': only one of basic, api_key and bearer may be given", name)
+		}
+		kind := d.Val()
+		args := d.RemainingArgs()
+		switch kind {
+		case "basic":
+			if len(args) != 2 {
+				return d.Errf("authorization '%s': basic takes a username and a password", name)
+			}
+			a.Type, a.Username, a.Password = "basic", args[0], args[1]
+		case "api_key":
+			if len(args) != 2 {
+				return d.Errf("authorization '%s': api_key takes a header name and a value", name)
+			}
+			a.Type, a.Key, a.Value = "api_key", args[0], args[1]
+		case "bearer":
+			if len(args) != 1 {
+				return d.Errf("authorization '%s': bearer takes one token", name)
+			}
+			a.Type, a.Token = "bearer", args[0]
+		default:
+			return d.Errf("authorization '%s': unknown type '%s' (known: basic, api_key, bearer)", name, kind)
+		}
+		// Placeholders are replaced only at provision, so a check here
+		// that needs the final value would see the placeholder instead.
+		if err := a.Check(name); err != nil && !strings.Contains(err.Error(), "missing") {
+			return d.Err(err.Error())
+		}
+	}
+	if a.Type == "" {
+		return d.Errf("authorization '%s': give one of basic, api_key or bearer", name)
+	}
+	if h.Authorizations == nil {
+		h.Authorizations = map[string]*dispatch.Authorization{}
+	}
+	h.Authorizations[name] = a
+	return nil
+}
+
+func (h *Handler) parseWorkflow(d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.Err("workflow needs a name")
+	}
+	w := &dispatch.Workflow{Name: d.Val()}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "state":
+			s, err := parseState(d)
+			if err != nil {
+				return err
+			}
+			if w.State(s.Key) != nil {
+				return d.Errf("workflow '%s': state '%s' defined twice", w.Name, s.Key)
+			}
+			w.States = append(w.States, s)
+		case "command":
+			c, err := parseCommand(d)
+			if err != nil {
+				return err
+			}
+			if w.Command(c.Name) != nil {
+				return d.Errf("workflow '%s': command '%s' defined twice", w.Name, c.Name)
+			}
+			for _, key := range []string{c.From, c.To} {
+				if w.State(key) == nil {
+					return d.Errf("workflow '%s': command '%s': unknown state '%s' (declare states before the commands that use them)", w.Name, c.Name, key)
+				}
+			}
+			w.Commands = append(w.Commands, c)
+		case "templates":
+			w.Templates = append(w.Templates, d.RemainingArgs()...)
+		case "other_transitions":
+			if err := parseOneOf(d, &w.OtherTransitions, "allow", "block"); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("unrecognized workflow option '%s'", d.Val())
+		}
+	}
+	if len(w.States) == 0 {
+		return d.Errf("workflow '%s' has no states", w.Name)
+	}
+	if h.workflow(w.Name) != nil {
+		return d.Errf("workflow '%s' defined twice", w.Name)
+	}
+	h.Workflows = append(h.Workflows, w)
+	return nil
+}
+
+// parseState reads: state <key> [<display name>] [final] [icon <path>] [id <guid>]
+func parseState(d *caddyfile.Dispenser) (*dispatch.State, error) {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return nil, d.Err("state needs a key")
+	}
+	s := &dispatch.State{Key: args[0]}
+	rest := args[1:]
+	if len(rest) > 0 && !slices.Contains([]string{"final", "icon", "id"}, rest[0]) {
+		s.DisplayName, rest = rest[0], rest[1:]
+	}
+	for len(rest) > 0 {
+		switch rest[0] {
+		case "final":
+			s.Final, rest = true, rest[1:]
+		case "icon", "id":
+			if len(rest) < 2 {
+				return nil, d.Errf("state '%s': %s needs a value", s.Key, rest[0])
+			}
+			if rest[0] == "icon" {
+				s.Icon = rest[1]
+			} else {
+				if _, err := dispatch.ParseGUID(rest[1]); err != nil {
+					return nil, d.Errf("state '%s': invalid id '%s': not a GUID", s.Key, rest[1])
+				}
+				s.ID = rest[1]
+			}
+			rest = rest[2:]
+		default:
+			return nil, d.Errf("state '%s': unexpected '%s' (expected final, icon <path> or id <guid>)", s.Key, rest[0])
+		}
+	}
+	return s, nil
+}
+
+// parseCommand reads: command <name> <from> <to> [id <guid>]
+func parseCommand(d *caddyfile.Dispenser) (*dispatch.Command, error) {
+	args := d.RemainingArgs()
+	if len(args) != 3 && len(args) != 5 {
+		return nil, d.Err("command takes a name, a from state and a to state, then optionally id <guid>")
+	}
+	c := &dispatch.Command{Name: args[0], From: args[1], To: args[2]}
+	if len(args) == 5 {
+		if args[3] != "id" {
+			return nil, d.Errf("command '%s': unexpected '%s' (expected id <guid>)", c.Name, args[3])
+		}
+		if _, err := dispatch.ParseGUID(args[4]); err != nil {
+			return nil, d.Errf("command '%s': invalid id '%s': not a GUID", c.Name, args[4])
+		}
+		c.ID = args[4]
+	}
+	return c, nil
+}
+
+func (h *Handler) parseWebhook(d *caddyfile.Dispenser, kind dispatch.Kind, list *[]*dispatch.Webhook) error {
+	if !d.NextArg() {
+		return d.Errf("%s needs a name", kind)
+	}
+	wh := &dispatch.Webhook{Name: d.Val(), Kind: kind}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if err := parseWebhookOption(d, kind, wh, opt); err != nil {
+			return err
+		}
+	}
+	if wh.URL == "" {
+		return d.Errf("%s '%s': missing url", kind, wh.Name)
+	}
+	switch kind {
+	case dispatch.KindEventHandler:
+		if len(wh.Events) == 0 {
+			return d.Errf("%s '%s': missing events", kind, wh.Name)
+		}
+	case dispatch.KindValidationAction:
+		if wh.Command == "" {
+			return d.Errf("%s '%s': missing command", kind, wh.Name)
+		}
+	case dispatch.KindSubmitAction:
+		if (wh.Command == "") == (wh.State == "") {
+			return d.Errf("%s '%s': give exactly one of command and state", kind, wh.Name)
+		}
+	}
+	*list = append(*list, wh)
+	return nil
+}
+
+// webhookOptions lists which options each kind of webhook takes.
+var webhookOptions = map[dispatch.Kind][]string{
+	dispatch.KindEventHandler:     {"events", "rule"},
+	dispatch.KindValidationAction: {"workflow", "command", "on_error", "mode"},
+	dispatch.KindSubmitAction:     {"workflow", "command", "state"},
+}
+
+func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch.Webhook, opt string) error {
+	common := []string{"url", "serialization", "authorization", "id", "timeout", "disabled"}
+	if !slices.Contains(common, opt) && !slices.Contains(webhookOptions[kind], opt) {
+		return d.Errf("%s '%s': unrecognized option '%s'", kind, wh.Name, opt)
+	}
+	switch opt {
+	case "url":
+		if err := parseString(d, &wh.URL); err != nil {
+			return err
+		}
+		if !strings.Contains(wh.URL, "{") {
+			if err := dispatch.CheckURL(wh.URL); err != nil {
+				return d.Errf("%s '%s': %v", kind, wh.Name, err)
+			}
+		}
+	case "serialization":
+		return parseOneOf(d, &wh.Serialization, "json")
+	case "authorization":
+		return parseString(d, &wh.Authorization)
+	case "id":
+		if err := parseString(d, &wh.ID); err != nil {
+			return err
+		}
+		if _, err := dispatch.ParseGUID(wh.ID); err != nil {
+			return d.Errf("%s '%s': invalid id '%s': not a GUID", kind, wh.Name, wh.ID)
+		}
+	case "timeout":
+		var t caddy.Duration
+		if err := parseDuration(d, &t); err != nil {
+			return err
+		}
+		wh.Timeout = dispatch.Duration(t)
+	case "disabled":
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+		wh.Disabled = true
+	case "events":
+		events := d.RemainingArgs()
+		if len(events) == 0 {
+			return d.ArgErr()
+		}
+		for _, e := range events {
+			if !slices.Contains(dispatch.KnownEvents, e) {
+				return d.Errf("%s '%s': unknown event '%s' (known: %s)", kind, wh.Name, e, strings.Join(dispatch.KnownEvents, ", "))
+			}
+		}
+		wh.Events = append(wh.Events, events...)
+	case "rule":
+		return parseRule(d, wh)
+	case "workflow":
+		return parseString(d, &wh.Workflow)
+	case "command":
+		return parseString(d, &wh.Command)
+	case "state":
+		return parseString(d, &wh.State)
+	case "on_error":
+		return parseOneOf(d, &wh.OnError, "block", "allow")
+	case "mode":
+		return parseOneOf(d, &wh.Mode, "enforce", "shadow")
+	}
+	return nil
+}
+
+func parseRule(d *caddyfile.Dispenser, wh *dispatch.Webhook) error {
+	args := d.RemainingArgs()
+	if len(args) < 2 {
+		return d.Err("rule takes a kind (template, parent or item) and at least one value")
+	}
+	if wh.Rules == nil {
+		wh.Rules = &dispatch.Rules{}
+	}
+	switch args[0] {
+	case "template":
+		wh.Rules.Templates = append(wh.Rules.Templates, args[1:]...)
+	case "parent":
+		wh.Rules.Parents = append(wh.Rules.Parents, args[1:]...)
+	case "item":
+		wh.Rules.Items = append(wh.Rules.Items, args[1:]...)
+	default:
+		return d.Errf("unknown rule '%s' (known: template, parent, item)", args[0])
+	}
+	return nil
+}
+
+func (h *Handler) parseDelivery(d *caddyfile.Dispenser) error {
+	if h.Delivery != nil {
+		return d.Err("delivery block given twice")
+	}
+	h.Delivery = &DeliveryConfig{}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var err error
+		switch d.Val() {
+		case "workers":
+			err = parsePositiveInt(d, &h.Delivery.Workers)
+		case "queue_size":
+			err = parsePositiveInt(d, &h.Delivery.QueueSize)
+		case "max_attempts":
+			err = parsePositiveInt(d, &h.Delivery.MaxAttempts)
+		case "retry":
+			var v string
+			if err = parseOneOf(d, &v, "off", "on"); err == nil && v == "off" {
+				h.Delivery.MaxAttempts = 1
+			}
+		case "backoff":
+			args := d.RemainingArgs()
+			if len(args) < 1 || len(args) > 2 {
+				return d.Err("backoff takes an initial wait and optionally a maximum wait")
+			}
+			for i, arg := range args {
+				v, perr := caddy.ParseDuration(arg)
+				if perr != nil || v <= 0 {
+					return d.Errf("invalid backoff duration '%s'", arg)
+				}
+				if i == 0 {
+					h.Delivery.InitialBackoff = caddy.Duration(v)
+				} else {
+					h.Delivery.MaxBackoff = caddy.Duration(v)
+				}
+			}
+		default:
+			return d.Errf("unrecognized delivery option '%s'", d.Val())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseString(d *caddyfile.Dispenser, dst *string) error {
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	*dst = d.Val()
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	return nil
+}
+
+func parseOneOf(d *caddyfile.Dispenser, dst *string, allowed ...string) error {
+	name := d.Val()
+	if err := parseString(d, dst); err != nil {
+		return err
+	}
+	if !slices.Contains(allowed, *dst) {
+		return d.Errf("invalid %s '%s' (expected %s)", name, *dst, strings.Join(allowed, " or "))
+	}
+	return nil
+}
+
+func parseDuration(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	name := d.Val()
+	var s string
+	if err := parseString(d, &s); err != nil {
+		return err
+	}
+	v, err := caddy.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return d.Errf("invalid %s duration '%s'", name, s)
+	}
+	*dst = caddy.Duration(v)
+	return nil
+}
+
+func parseSize(d *caddyfile.Dispenser, dst *int64) error {
+	name := d.Val()
+	var s string
+	if err := parseString(d, &s); err != nil {
+		return err
+	}
+	v, err := humanize.ParseBytes(s)
+	if err != nil || v == 0 {
+		return d.Errf("invalid %s size '%s'", name, s)
+	}
+	*dst = int64(v)
+	return nil
+}
+
+func parsePositiveInt(d *caddyfile.Dispenser, dst *int) error {
+	name := d.Val()
+	var s string
+	if err := parseString(d, &s); err != nil {
+		return err
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v <= 0 {
+		return d.Errf("invalid %s '%s': must be a positive whole number", name, s)
+	}
+	*dst = v
+	return nil
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

@@ -1,0 +1,89 @@
+package caddymodule
+
+import (
+	"context"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+// block is the reason a request is not forwarded.
+type block struct {
+	message string
+
+	// webhook is the validation action that rejected the command, if any.
+	webhook string
+}
+
+// checkCommands matches the status changes of a request against the
+// workflows and runs the validation actions of their commands. It returns
+// nil when the request may be forwarded.
+func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) *block {
+	var calls []dispatch.ValidationCall
+	for _, op := range ops {
+		if op.StatusChange == nil {
+			continue
+		}
+		w := h.workflowFor(op.Item.TemplateName)
+		if w == nil {
+			continue
+		}
+		if op.LookupFailed {
+			if h.validatesInto(w, op.StatusChange.ToState) {
+				return &block{message: fmt.Sprintf("could not read the current state of item %s, so the validation actions of workflow %q cannot run", op.Item.ID, w.Name)}
+			}
+			continue
+		}
+		t := w.Match(op.StatusChange)
+		if t == nil {
+			continue
+		}
+		if t.Blocked {
+			return &block{message: fmt.Sprintf("workflow %q has no command from state %q to state %q", w.Name, op.StatusChange.FromState, op.StatusChange.ToState)}
+		}
+		if t.Command == nil {
+			continue
+		}
+		for _, wh := range h.ValidationActions {
+			if wh.Disabled || wh.Workflow != w.Name || wh.Command != t.Command.Name {
+				continue
+			}
+			body, err := dispatch.EncodeAction(wh, dispatch.ActionRequest{Op: op, Transition: t})
+			if err != nil {
+				return &block{message: fmt.Sprintf("validation action %q: encoding payload: %v", wh.Name, err), webhook: wh.Name}
+			}
+			calls = append(calls, dispatch.ValidationCall{Webhook: wh, Body: body, Event: t.Command.Name, ItemID: op.Item.ID})
+		}
+	}
+
+	verdict := h.dispatcher.Validate(ctx, calls)
+	if verdict == nil {
+		return nil
+	}
+	h.logger.Info("workflow command blocked",
+		zap.String("webhook", verdict.Call.Webhook.Name),
+		zap.String("event", verdict.Call.Event),
+		zap.String("item_id", verdict.Call.ItemID),
+		zap.String("message", verdict.Message))
+	msg := verdict.Message
+	if msg == "" {
+		msg = fmt.Sprintf("validation action %q rejected the command", verdict.Call.Webhook.Name)
+	}
+	return &block{message: msg, webhook: verdict.Call.Webhook.Name}
+}
+
+// validatesInto reports whether any validation action guards a command of
+// the workflow that leads into the state.
+func (h *Handler) validatesInto(w *dispatch.Workflow, state string) bool {
+	for _, wh := range h.ValidationActions {
+		if wh.Disabled || wh.Workflow != w.Name {
+			continue
+		}
+		if c := w.Command(wh.Command); c != nil && c.To == state {
+			return true
+		}
+	}
+	return false
+}

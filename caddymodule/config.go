@@ -1,0 +1,125 @@
+package caddymodule
+
+import (
+	"fmt"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+// prepareWebhooks resolves the authorizations' placeholders and checks that
+// workflows and webhooks fit together.
+func (h *Handler) prepareWebhooks() error {
+	repl := caddy.NewReplacer()
+	h.auths = map[string]*dispatch.Authorization{}
+	for name, a := range h.Authorizations {
+		if a == nil {
+			return fmt.Errorf("authorization %q: empty", name)
+		}
+		resolved := *a
+		for _, field := range []*string{&resolved.Username, &resolved.Password, &resolved.Key, &resolved.Value, &resolved.Token} {
+			v, err := repl.ReplaceOrErr(*field, true, true)
+			if err != nil {
+				// The error names the placeholder, never its value.
+				return fmt.Errorf("authorization %q: %v", name, err)
+			}
+			*field = v
+		}
+		if err := resolved.Check(name); err != nil {
+			return err
+		}
+		h.auths[name] = &resolved
+	}
+
+	workflows := map[string]*dispatch.Workflow{}
+	for _, w := range h.Workflows {
+		if err := w.Validate(); err != nil {
+			return err
+		}
+		if workflows[w.Name] != nil {
+			return fmt.Errorf("workflow %q defined twice", w.Name)
+		}
+		workflows[w.Name] = w
+	}
+
+	names := map[string]bool{}
+	lists := []struct {
+		kind dispatch.Kind
+		list []*dispatch.Webhook
+	}{
+		{dispatch.KindEventHandler, h.EventHandlers},
+		{dispatch.KindValidationAction, h.ValidationActions},
+		{dispatch.KindSubmitAction, h.SubmitActions},
+	}
+	for _, l := range lists {
+		for _, wh := range l.list {
+			if err := wh.Prepare(l.kind, h.auths); err != nil {
+				return err
+			}
+			if names[wh.Name] {
+				return fmt.Errorf("%s %q: another webhook has the same name; names must be unique", wh.Kind, wh.Name)
+			}
+			names[wh.Name] = true
+			if l.kind != dispatch.KindEventHandler {
+				if err := h.resolveWorkflow(wh); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resolveWorkflow checks an action's workflow, command and state, and fills
+// the workflow name when only one workflow exists.
+func (h *Handler) resolveWorkflow(wh *dispatch.Webhook) error {
+	if wh.Workflow == "" {
+		if len(h.Workflows) != 1 {
+			return fmt.Errorf("%s %q: name its workflow, because %d workflows are defined", wh.Kind, wh.Name, len(h.Workflows))
+		}
+		wh.Workflow = h.Workflows[0].Name
+	}
+	w := h.workflow(wh.Workflow)
+	if w == nil {
+		return fmt.Errorf("%s %q: workflow %q is not defined", wh.Kind, wh.Name, wh.Workflow)
+	}
+	if wh.Command != "" && w.Command(wh.Command) == nil {
+		return fmt.Errorf("%s %q: workflow %q has no command %q", wh.Kind, wh.Name, w.Name, wh.Command)
+	}
+	if wh.State != "" && w.State(wh.State) == nil {
+		return fmt.Errorf("%s %q: workflow %q has no state %q", wh.Kind, wh.Name, w.Name, wh.State)
+	}
+	return nil
+}
+
+func (h *Handler) workflow(name string) *dispatch.Workflow {
+	for _, w := range h.Workflows {
+		if w.Name == name {
+			return w
+		}
+	}
+	return nil
+}
+
+// workflowFor returns the workflow that items of the template are in. An
+// unknown template, as in a request that creates an item, takes the first
+// workflow that applies to every template, or the only workflow.
+func (h *Handler) workflowFor(template string) *dispatch.Workflow {
+	for _, w := range h.Workflows {
+		if template != "" && w.AppliesTo(template) {
+			return w
+		}
+	}
+	if template == "" {
+		for _, w := range h.Workflows {
+			if len(w.Templates) == 0 {
+				return w
+			}
+		}
+		if len(h.Workflows) == 1 {
+			return h.Workflows[0]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package dispatch
+
+// Item event names, spelled byte for byte as Sitecore spells them, mixed
+// casing included. Sitecore has no item:created or item:published event.
+const (
+	EventItemAdded            = "item:added"
+	EventItemSaved            = "item:saved"
+	EventItemDeleted          = "item:deleted"
+	EventItemMoved            = "item:moved"
+	EventItemRenamed          = "item:renamed"
+	EventItemCopied           = "item:copied"
+	EventItemVersionAdded     = "item:versionAdded"
+	EventItemVersionRemoved   = "item:versionRemoved"
+	EventItemSortOrderChanged = "item:sortorderchanged"
+	EventItemTemplateChanged  = "item:templateChanged"
+	EventItemLocked           = "item:locked"
+	EventItemUnlocked         = "item:unlocked"
+	EventItemCloneAdded       = "item:cloneAdded"
+	EventItemDeleting         = "item:deleting"
+)
+
+// KnownEvents lists the item event names that an event handler may subscribe to.
+var KnownEvents = []string{
+	EventItemAdded, EventItemSaved, EventItemDeleted, EventItemMoved,
+	EventItemRenamed, EventItemCopied, EventItemVersionAdded,
+	EventItemVersionRemoved, EventItemSortOrderChanged, EventItemTemplateChanged,
+	EventItemLocked, EventItemUnlocked, EventItemCloneAdded, EventItemDeleting,
+}
+
+// Operation is one thing a CMS request asks for, as a classifier reads it:
+// one or more item events, a workflow status change, or both. A request can
+// carry several operations (a batch, or several GraphQL mutations).
+//
+// The caddymodule handler fills an Operation in three steps: the classifier
+// creates it from the buffered request, the Lookups read the item's current
+// state from the CMS before the request is forwarded, and Complete reads the
+// CMS response and decides whether the operation succeeded.
+type Operation struct {
+	// Item is the item the operation acts on, as far as the traffic tells.
+	Item Item
+
+	// Events are the item events to fire when the operation succeeds.
+	Events []Event
+
+	// StatusChange is set when the request asks to move the item to another
+	// workflow state. FromState is filled by a lookup before forwarding.
+	StatusChange *StatusChange
+
+	// UserName is the CMS user who sent the request, when the traffic tells.
+	UserName string
+
+	// Comments is the editor's comment on a workflow command, if any.
+	Comments string
+
+	// Lookups are reads of the CMS that must run before forwarding.
+	Lookups []Lookup
+
+	// LookupFailed is set when a lookup did not return the item, so the
+	// operation's previous state is unknown.
+	LookupFailed bool
+
+	// Succeeded is set by Complete when the CMS reported success for this
+	// operation.
+	Succeeded bool
+
+	// Detail is the classifier's own state between its steps. Nothing
+	// outside the classifier reads it.
+	Detail any
+}
+
+// Event is one item event of an operation, with the properties that only
+// some events carry.
+type Event struct {
+	Name        string
+	OldParentID string
+	OldName     string
+	OldValue    string
+	Changes     *Changes
+	Source      *Item
+}
+
+// StatusChange is a request to move an item between workflow states. The
+// states are the CMS's own state keys (WordPress post statuses, Sitecore
+// state ids).
+type StatusChange struct {
+	FromState string
+	ToState   string
+
+	// Created is set when the item is created in ToState, so FromState is
+	// the workflow's initial state.
+	Created bool
+}
+
+// Lookup is a read of the CMS that an operation needs before the request is
+// forwarded: the item's current status, parent or name. The handler sends a
+// GET for Path (path and query) with the client's own credentials and passes
+// the answer to Apply.
+type Lookup struct {
+	Path  string
+	Apply func(op *Operation, status int, body []byte)
+}
+
+// AddEvent appends an item event by name.
+func (op *Operation) AddEvent(e Event) {
+	op.Events = append(op.Events, e)
+}
+
+// HasEvent reports whether the operation fires the named event.
+func (op *Operation) HasEvent(name string) bool {
+	for _, e := range op.Events {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
+}
