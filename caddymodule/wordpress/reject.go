@@ -11,6 +11,14 @@ import (
 // it blocks a request.
 const errorCode = "cms_webhooks_blocked"
 
+// restError is the error object of the WordPress REST API, members in the
+// order WordPress sends them.
+type restError struct {
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data"`
+}
+
 // Reject returns the answer to a blocked request in the shape of a
 // WordPress REST error ({"code", "message", "data": {"status"}}), wrapped in
 // an envelope when the request asked for one, so that WordPress clients
@@ -20,7 +28,7 @@ func (c *Classifier) Reject(ops []*dispatch.Operation, status int, message strin
 	for k, v := range data {
 		d[k] = v
 	}
-	errBody := map[string]any{"code": errorCode, "message": message, "data": d}
+	errBody := restError{Code: errorCode, Message: message, Data: d}
 
 	envelope := false
 	for _, op := range ops {
