@@ -37,8 +37,8 @@ type detail struct {
 	envelope      bool
 	outerEnvelope bool
 
-	// before is the post as the lookup read it, before the write.
-	before gjson.Result
+	// before is the post as the lookup read it, before the write, or nil.
+	before members
 }
 
 // fieldKeys are the post members sent as VersionedFields: the text an editor
@@ -134,8 +134,8 @@ func (c *Classifier) lookupPath(routePath, nonce string) string {
 // status change leaves), parent, order and slug.
 func applyPostLookup(op *dispatch.Operation, status int, body []byte) {
 	d := op.Detail.(*detail)
-	post := gjson.ParseBytes(body)
-	if status != http.StatusOK || !post.Get("type").Exists() || !post.Get("status").Exists() {
+	post := membersOf(gjson.ParseBytes(body))
+	if status != http.StatusOK || !post["type"].Exists() || !post["status"].Exists() {
 		op.LookupFailed = true
 		return
 	}
@@ -145,7 +145,7 @@ func applyPostLookup(op *dispatch.Operation, status int, body []byte) {
 	if op.StatusChange == nil {
 		return
 	}
-	from := post.Get("status").String()
+	from := post["status"].String()
 	if from == "trash" {
 		// Restoring from the trash is a re-creation in the requested
 		// status, so a workflow sees it as leaving its initial state.
@@ -189,17 +189,17 @@ func itemFromParams(id string, p params) dispatch.Item {
 // itemFromPost maps a post object of the REST API onto the Sitecore item:
 // Id is the post id, Name the slug, ParentId the parent (post types with a
 // hierarchy only) and TemplateName the post type.
-func itemFromPost(post gjson.Result) dispatch.Item {
+func itemFromPost(post members) dispatch.Item {
 	it := dispatch.Item{
-		ID:           post.Get("id").String(),
-		Name:         strings.TrimSuffix(post.Get("slug").String(), "__trashed"),
-		TemplateName: post.Get("type").String(),
+		ID:           post["id"].String(),
+		Name:         strings.TrimSuffix(post["slug"].String(), "__trashed"),
+		TemplateName: post["type"].String(),
 	}
-	if p := post.Get("parent"); p.Exists() {
+	if p := post["parent"]; p.Exists() {
 		it.ParentID = p.String()
 	}
 	for _, key := range fieldKeys {
-		if raw := post.Get(key + ".raw"); raw.Exists() {
+		if raw := post[key].Get("raw"); raw.Exists() {
 			it.VersionedFields = append(it.VersionedFields, dispatch.Field{ID: key, Value: raw.String()})
 		}
 	}

@@ -51,7 +51,8 @@ func unwrapEnvelope(v gjson.Result) (int, gjson.Result) {
 	return int(st.Int()), v.Get("body")
 }
 
-func (c *Classifier) completeOne(op *dispatch.Operation, d *detail, post gjson.Result) {
+func (c *Classifier) completeOne(op *dispatch.Operation, d *detail, answer gjson.Result) {
+	post := membersOf(answer)
 	switch d.action {
 	case actionCreate:
 		if !isPost(post) {
@@ -70,9 +71,9 @@ func (c *Classifier) completeOne(op *dispatch.Operation, d *detail, post gjson.R
 		c.settleStatus(op, post)
 
 	case actionDelete:
-		if post.Get("deleted").Bool() && isPost(post.Get("previous")) {
-			op.Item = itemFromPost(post.Get("previous"))
-		} else if isPost(post) && post.Get("status").String() == "trash" {
+		if previous := membersOf(post["previous"]); post["deleted"].Bool() && isPost(previous) {
+			op.Item = itemFromPost(previous)
+		} else if isPost(post) && post["status"].String() == "trash" {
 			op.Item = itemFromPost(post)
 		} else {
 			return
@@ -80,7 +81,7 @@ func (c *Classifier) completeOne(op *dispatch.Operation, d *detail, post gjson.R
 		op.AddEvent(dispatch.Event{Name: dispatch.EventItemDeleted})
 
 	case actionDeleteRevision:
-		if !post.Get("deleted").Bool() {
+		if !post["deleted"].Bool() {
 			return
 		}
 		op.Item = dispatch.Item{ID: d.route.id}
@@ -92,27 +93,27 @@ func (c *Classifier) completeOne(op *dispatch.Operation, d *detail, post gjson.R
 // isPost reports whether a REST answer is a post object. Terms, users and
 // comments lack "type" or carry other members, so a route base that is not
 // a post type fires nothing.
-func isPost(v gjson.Result) bool {
-	return v.Get("id").Type == gjson.Number && v.Get("type").Type == gjson.String &&
-		v.Get("status").Exists() && !v.Get("taxonomy").Exists()
+func isPost(v members) bool {
+	return v["id"].Type == gjson.Number && v["type"].Type == gjson.String &&
+		v["status"].Exists() && !v["taxonomy"].Exists()
 }
 
 // updateEvents decides the events of a successful update by comparing the
 // post before (when a lookup read it) and after the write.
-func (c *Classifier) updateEvents(op *dispatch.Operation, d *detail, post gjson.Result) {
+func (c *Classifier) updateEvents(op *dispatch.Operation, d *detail, post members) {
 	before := d.before
-	if before.Get("status").String() == "trash" && post.Get("status").String() != "trash" {
+	if before["status"].String() == "trash" && post["status"].String() != "trash" {
 		op.AddEvent(dispatch.Event{Name: dispatch.EventItemAdded})
 		return
 	}
-	if d.has("parent") && before.Exists() && before.Get("parent").String() != post.Get("parent").String() {
-		op.AddEvent(dispatch.Event{Name: dispatch.EventItemMoved, OldParentID: before.Get("parent").String()})
+	if d.has("parent") && before != nil && before["parent"].String() != post["parent"].String() {
+		op.AddEvent(dispatch.Event{Name: dispatch.EventItemMoved, OldParentID: before["parent"].String()})
 	}
-	if d.has("menu_order") && before.Exists() && before.Get("menu_order").String() != post.Get("menu_order").String() {
-		op.AddEvent(dispatch.Event{Name: dispatch.EventItemSortOrderChanged, OldValue: before.Get("menu_order").String()})
+	if d.has("menu_order") && before != nil && before["menu_order"].String() != post["menu_order"].String() {
+		op.AddEvent(dispatch.Event{Name: dispatch.EventItemSortOrderChanged, OldValue: before["menu_order"].String()})
 	}
-	if d.has("slug") && before.Exists() && before.Get("slug").String() != post.Get("slug").String() {
-		op.AddEvent(dispatch.Event{Name: dispatch.EventItemRenamed, OldName: before.Get("slug").String()})
+	if d.has("slug") && before != nil && before["slug"].String() != post["slug"].String() {
+		op.AddEvent(dispatch.Event{Name: dispatch.EventItemRenamed, OldName: before["slug"].String()})
 	}
 
 	changes := &dispatch.Changes{FieldChanges: []dispatch.FieldChange{}, PropertyChanges: []any{}}
@@ -127,7 +128,7 @@ func (c *Classifier) updateEvents(op *dispatch.Operation, d *detail, post gjson.
 			continue
 		}
 		fc := dispatch.FieldChange{FieldID: key, Value: after}
-		if before.Exists() {
+		if before != nil {
 			if old, ok := memberValue(before, key); ok {
 				fc.OriginalValue = &old
 			}
@@ -142,8 +143,8 @@ func (c *Classifier) updateEvents(op *dispatch.Operation, d *detail, post gjson.
 // memberValue returns a post member as stored text: the raw form of
 // rendered members, the text of scalars. Objects and arrays other than
 // rendered members are left out.
-func memberValue(post gjson.Result, key string) (string, bool) {
-	v := post.Get(gjson.Escape(key))
+func memberValue(post members, key string) (string, bool) {
+	v := post[key]
 	if raw := v.Get("raw"); v.IsObject() && raw.Exists() {
 		return raw.String(), true
 	}
@@ -156,11 +157,11 @@ func memberValue(post gjson.Result, key string) (string, bool) {
 // settleStatus records the status WordPress actually gave the post, which
 // can differ from the requested one: "publish" with a future date becomes
 // "future". Submit actions fire for the state the post reached.
-func (c *Classifier) settleStatus(op *dispatch.Operation, post gjson.Result) {
+func (c *Classifier) settleStatus(op *dispatch.Operation, post members) {
 	if op.StatusChange == nil {
 		return
 	}
-	if s := post.Get("status").String(); s != "" {
+	if s := post["status"].String(); s != "" {
 		op.StatusChange.ToState = s
 	}
 }

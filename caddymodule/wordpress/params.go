@@ -2,10 +2,12 @@ package wordpress
 
 import (
 	"bytes"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -16,9 +18,49 @@ import (
 // the Content-Type is JSON, then the form body for methods that take a body,
 // then the query string. The first source that sets a key wins.
 type params struct {
-	json gjson.Result
-	form map[string]phpValue
-	get  map[string]phpValue
+	json     members
+	jsonKeys []string
+	form     map[string]phpValue
+	get      map[string]phpValue
+}
+
+// members are the members of a JSON object by name. A JSON body is split
+// once, because every lookup would otherwise scan the whole body again.
+// PHP's json_decode keeps the last of duplicate keys, and so does members.
+type members map[string]gjson.Result
+
+// membersOf returns the members of a JSON object, or nil for another value.
+func membersOf(v gjson.Result) members {
+	if !v.IsObject() {
+		return nil
+	}
+	m := members{}
+	v.ForEach(func(k, v gjson.Result) bool {
+		m[k.String()] = v
+		return true
+	})
+	return m
+}
+
+// setJSON makes a JSON object the first source of parameters.
+func (p *params) setJSON(v gjson.Result) {
+	p.json = membersOf(v)
+	p.jsonKeys = orderOf(v)
+}
+
+// orderOf lists the member names in the order of the JSON text; a name given
+// twice is listed once, where it first appears.
+func orderOf(v gjson.Result) []string {
+	var names []string
+	seen := map[string]bool{}
+	v.ForEach(func(k, _ gjson.Result) bool {
+		if n := k.String(); !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+		return true
+	})
+	return names
 }
 
 // phpValue is one request variable as PHP parses it: a scalar string, or an
@@ -40,10 +82,8 @@ type value struct {
 // lookup returns the parameter key from the first source that sets it. A
 // JSON null counts as unset, as PHP's isset() does.
 func (p *params) lookup(key string) (value, bool) {
-	if p.json.IsObject() {
-		if v, ok := lastKey(p.json, key); ok && v.Type != gjson.Null {
-			return value{s: scalarString(v), scalar: !v.IsObject() && !v.IsArray()}, true
-		}
+	if v, ok := p.json[key]; ok && v.Type != gjson.Null {
+		return value{s: scalarString(v), scalar: !v.IsObject() && !v.IsArray()}, true
 	}
 	for _, m := range []map[string]phpValue{p.form, p.get} {
 		if v, ok := m[key]; ok {
@@ -63,34 +103,17 @@ func (p *params) keys() []string {
 			out = append(out, k)
 		}
 	}
-	if p.json.IsObject() {
-		p.json.ForEach(func(k, v gjson.Result) bool {
-			if v.Type != gjson.Null {
-				add(k.String())
-			}
-			return true
-		})
+	for _, k := range p.jsonKeys {
+		if p.json[k].Type != gjson.Null {
+			add(k)
+		}
 	}
 	for _, m := range []map[string]phpValue{p.form, p.get} {
-		for k := range m {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			add(k)
 		}
 	}
 	return out
-}
-
-// lastKey returns the last member named key of a JSON object, because PHP's
-// json_decode keeps the last of duplicate keys while gjson finds the first.
-func lastKey(obj gjson.Result, key string) (gjson.Result, bool) {
-	var found gjson.Result
-	ok := false
-	obj.ForEach(func(k, v gjson.Result) bool {
-		if k.String() == key {
-			found, ok = v, true
-		}
-		return true
-	})
-	return found, ok
 }
 
 func scalarString(v gjson.Result) string {
@@ -224,9 +247,6 @@ func phpVarName(key string) (string, bool) {
 
 // lookupJSON returns a structured parameter from the JSON body.
 func (p *params) lookupJSON(key string) (gjson.Result, bool) {
-	if !p.json.IsObject() {
-		return gjson.Result{}, false
-	}
-	v, ok := lastKey(p.json, key)
+	v, ok := p.json[key]
 	return v, ok && v.Type != gjson.Null
 }

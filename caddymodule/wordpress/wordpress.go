@@ -154,7 +154,7 @@ func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operatio
 		if !gjson.ValidBytes(body) {
 			return nil
 		}
-		req.params.json = gjson.ParseBytes(body)
+		req.params.setJSON(gjson.ParseBytes(body))
 	}
 	switch req.method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
@@ -204,9 +204,7 @@ func (c *Classifier) classifyBatch(outer request) []*dispatch.Operation {
 			nonce:    outer.nonce,
 		}
 		sub.params.get = parsePHPQuery(query)
-		if b := e.Get("body"); b.IsObject() {
-			sub.params.json = b
-		}
+		sub.params.setJSON(e.Get("body"))
 		if op := c.classifyOne(sub, i); op != nil {
 			op.Detail.(*detail).outerEnvelope = outer.envelope
 			ops = append(ops, op)
