@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +122,33 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return err
 		}
 	}
+	return h.checkReferences()
+}
+
+// checkReferences reports, with the file and line of the webhook, a
+// reference to an authorization, workflow, command or state that the block
+// does not define. They may be defined after the webhook that uses them, so
+// this runs once the whole block is read.
+func (h *Handler) checkReferences() error {
+	for _, l := range [][]*dispatch.Webhook{h.EventHandlers, h.ValidationActions, h.SubmitActions} {
+		for _, wh := range l {
+			if err := h.checkWebhookReferences(wh); err != nil {
+				return fmt.Errorf("%v, at %s", err, h.positions[wh])
+			}
+		}
+	}
 	return nil
+}
+
+func (h *Handler) checkWebhookReferences(wh *dispatch.Webhook) error {
+	if wh.Authorization != "" && h.Authorizations[wh.Authorization] == nil {
+		return fmt.Errorf("%s '%s': authorization '%s' is not defined", wh.Kind, wh.Name, wh.Authorization)
+	}
+	if wh.Kind == dispatch.KindEventHandler {
+		return nil
+	}
+	probe := *wh
+	return h.resolveWorkflow(&probe)
 }
 
 func (h *Handler) parseWordPress(d *caddyfile.Dispenser) error {
@@ -317,6 +344,10 @@ func (h *Handler) parseWebhook(d *caddyfile.Dispenser, kind dispatch.Kind, list 
 		return d.Errf("%s needs a name", kind)
 	}
 	wh := &dispatch.Webhook{Name: d.Val(), Kind: kind}
+	if h.positions == nil {
+		h.positions = map[*dispatch.Webhook]string{}
+	}
+	h.positions[wh] = fmt.Sprintf("%s:%d", d.File(), d.Line())
 	if d.NextArg() {
 		return d.ArgErr()
 	}

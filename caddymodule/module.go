@@ -98,6 +98,7 @@ type Handler struct {
 	Delivery *DeliveryConfig `json:"delivery,omitempty"`
 
 	classifier classifier
+	positions  map[*dispatch.Webhook]string
 	auths      map[string]*dispatch.Authorization
 	dispatcher *dispatch.Dispatcher
 	poolKey    string

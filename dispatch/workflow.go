@@ -34,20 +34,37 @@ type Workflow struct {
 	OtherTransitions string `json:"other_transitions,omitempty"`
 }
 
-// State is a workflow state. Key is the CMS's own name for it (a WordPress
-// post status); ID is the state item's GUID in Sitecore.
+// State is a workflow state.
 type State struct {
-	Key         string `json:"key"`
-	ID          string `json:"id,omitempty"`
+	// Key is the CMS's own name for the state: a WordPress post status
+	// such as "pending". Required.
+	Key string `json:"key"`
+
+	// ID is the state item's GUID in Sitecore. When set, it is sent as
+	// StateID in braced upper case; otherwise StateID is the key.
+	ID string `json:"id,omitempty"`
+
+	// DisplayName is sent as DisplayName. Default: the key.
 	DisplayName string `json:"display_name,omitempty"`
-	Icon        string `json:"icon,omitempty"`
-	Final       bool   `json:"final,omitempty"`
+
+	// Icon is sent as Icon, a path such as Office/16x16/check.png.
+	// Default: empty.
+	Icon string `json:"icon,omitempty"`
+
+	// Final is sent as FinalState. Default: false.
+	Final bool `json:"final,omitempty"`
 }
 
 // Command is a workflow command: a named transition from one state to another.
 type Command struct {
+	// Name names the command in the configuration of actions. Required.
 	Name string `json:"name"`
-	ID   string `json:"id,omitempty"`
+
+	// ID is the command item's GUID in Sitecore. Default: empty.
+	ID string `json:"id,omitempty"`
+
+	// From and To are the keys of the states the command moves an item
+	// between. Required.
 	From string `json:"from"`
 	To   string `json:"to"`
 }
