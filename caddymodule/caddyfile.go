@@ -43,8 +43,20 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //
 //		authorization <name> {
 //			basic   <username> <password>
-//			api_key <header> <value>
+//			digest  <username> <password>
+//			api_key <name> <value> [header|query]
 //			bearer  <token>
+//			oauth2_client_credentials|oauth2_password {
+//				token_url     <url>
+//				authority     <issuer or metadata url>
+//				client_id     <id>
+//				client_secret <secret>
+//				scopes        <scope...>
+//				header_prefix <prefix>
+//				param         <name> <value>
+//				username      <username>
+//				password      <password>
+//			}
 //		}
 //
 //		workflow <name> {
@@ -75,16 +87,21 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		}
 //
 //		delivery {
-//			workers      <n>
-//			queue_size   <n>
-//			retry        off
-//			max_attempts <n>
-//			backoff      <initial> [<max>]
+//			queue           file [<path>] | memory
+//			workers         <n>
+//			per_destination <n>
+//			queue_size      <n>
+//			retry           off
+//			max_attempts    <n>
+//			backoff         <initial> [<max>]
+//			max_age         <duration>
+//			keep_delivered  <duration>
 //		}
 //	}
 //
 // The webhook settings are: url <url>, serialization json,
-// authorization <name>, id <guid>, timeout <duration>, disabled.
+// authorization <name>, id <guid>, timeout <duration>, disabled, and
+// signing_secret <whsec_...>, which may be repeated to rotate secrets.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume the directive name
 	if d.NextArg() {
@@ -193,42 +210,118 @@ func (h *Handler) parseAuthorization(d *caddyfile.Dispenser) error {
 	a := &dispatch.Authorization{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		if a.Type != "" {
-			return d.Errf("authorization '%s': only one of basic, api_key and bearer may be given", name)
+			return d.Errf("authorization '%s': give only one of basic, digest, api_key, bearer, oauth2_client_credentials and oauth2_password", name)
 		}
-		kind := d.Val()
-		args := d.RemainingArgs()
-		switch kind {
-		case "basic":
-			if len(args) != 2 {
-				return d.Errf("authorization '%s': basic takes a username and a password", name)
-			}
-			a.Type, a.Username, a.Password = "basic", args[0], args[1]
-		case "api_key":
-			if len(args) != 2 {
-				return d.Errf("authorization '%s': api_key takes a header name and a value", name)
-			}
-			a.Type, a.Key, a.Value = "api_key", args[0], args[1]
-		case "bearer":
-			if len(args) != 1 {
-				return d.Errf("authorization '%s': bearer takes one token", name)
-			}
-			a.Type, a.Token = "bearer", args[0]
-		default:
-			return d.Errf("authorization '%s': unknown type '%s' (known: basic, api_key, bearer)", name, kind)
-		}
-		// Placeholders are replaced only at provision, so a check here
-		// that needs the final value would see the placeholder instead.
-		if err := a.Check(name); err != nil && !strings.Contains(err.Error(), "missing") {
-			return d.Err(err.Error())
+		if err := parseAuthorizationType(d, name, a); err != nil {
+			return err
 		}
 	}
 	if a.Type == "" {
-		return d.Errf("authorization '%s': give one of basic, api_key or bearer", name)
+		return d.Errf("authorization '%s': give one of basic, digest, api_key, bearer, oauth2_client_credentials or oauth2_password", name)
 	}
 	if h.Authorizations == nil {
 		h.Authorizations = map[string]*dispatch.Authorization{}
 	}
 	h.Authorizations[name] = a
+	return nil
+}
+
+func parseAuthorizationType(d *caddyfile.Dispenser, name string, a *dispatch.Authorization) error {
+	kind := d.Val()
+	switch kind {
+	case "basic", "digest":
+		args := d.RemainingArgs()
+		if len(args) != 2 {
+			return d.Errf("authorization '%s': %s takes a username and a password", name, kind)
+		}
+		a.Type, a.Username, a.Password = kind, args[0], args[1]
+	case "api_key":
+		args := d.RemainingArgs()
+		if len(args) != 2 && len(args) != 3 {
+			return d.Errf("authorization '%s': api_key takes a name, a value and optionally header or query", name)
+		}
+		a.Type, a.Key, a.Value = kind, args[0], args[1]
+		if len(args) == 3 {
+			if args[2] != "header" && args[2] != "query" {
+				return d.Errf("authorization '%s': invalid api_key placement '%s' (expected header or query)", name, args[2])
+			}
+			a.AddTo = args[2]
+		}
+	case "bearer":
+		args := d.RemainingArgs()
+		if len(args) != 1 {
+			return d.Errf("authorization '%s': bearer takes one token", name)
+		}
+		a.Type, a.Token = kind, args[0]
+	case "oauth2_client_credentials", "oauth2_password":
+		a.Type = kind
+		return parseOAuth2(d, name, a)
+	default:
+		return d.Errf("authorization '%s': unknown type '%s' (known: basic, digest, api_key, bearer, oauth2_client_credentials, oauth2_password)", name, kind)
+	}
+	// Placeholders are replaced only at provision, so a check of a value
+	// here would see the placeholder; Check runs again then.
+	if err := a.Check(name); err != nil && !strings.Contains(err.Error(), "missing") {
+		return d.Err(err.Error())
+	}
+	return nil
+}
+
+// parseOAuth2 reads the block of an OAuth2 grant.
+func parseOAuth2(d *caddyfile.Dispenser, name string, a *dispatch.Authorization) error {
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	o := &dispatch.OAuth2{}
+	a.OAuth2 = o
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var err error
+		switch d.Val() {
+		case "token_url":
+			err = parseString(d, &o.TokenURL)
+		case "authority":
+			err = parseString(d, &o.Authority)
+		case "client_id":
+			err = parseString(d, &o.ClientID)
+		case "client_secret":
+			err = parseString(d, &o.ClientSecret)
+		case "scopes":
+			o.Scopes = append(o.Scopes, d.RemainingArgs()...)
+		case "header_prefix":
+			err = parseString(d, &o.HeaderPrefix)
+		case "param":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.Errf("authorization '%s': param takes a name and a value", name)
+			}
+			if o.EndpointParams == nil {
+				o.EndpointParams = map[string]string{}
+			}
+			o.EndpointParams[args[0]] = args[1]
+		case "username":
+			err = parseString(d, &a.Username)
+		case "password":
+			err = parseString(d, &a.Password)
+		default:
+			return d.Errf("authorization '%s': unrecognized %s option '%s'", name, a.Type, d.Val())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if o.ClientID == "" {
+		return d.Errf("authorization '%s': %s needs client_id", name, a.Type)
+	}
+	if o.TokenURL == "" && o.Authority == "" {
+		return d.Errf("authorization '%s': %s needs token_url or authority", name, a.Type)
+	}
+	for _, u := range []string{o.TokenURL, o.Authority} {
+		if u != "" && !strings.Contains(u, "{") {
+			if err := dispatch.CheckURL(u); err != nil {
+				return d.Errf("authorization '%s': %v", name, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -386,7 +479,7 @@ var webhookOptions = map[dispatch.Kind][]string{
 }
 
 func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch.Webhook, opt string) error {
-	common := []string{"url", "serialization", "authorization", "id", "timeout", "disabled"}
+	common := []string{"url", "serialization", "authorization", "id", "timeout", "disabled", "signing_secret"}
 	if !slices.Contains(common, opt) && !slices.Contains(webhookOptions[kind], opt) {
 		return d.Errf("%s '%s': unrecognized option '%s'", kind, wh.Name, opt)
 	}
@@ -422,6 +515,16 @@ func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch
 			return d.ArgErr()
 		}
 		wh.Disabled = true
+	case "signing_secret":
+		var secret string
+		if err := parseString(d, &secret); err != nil {
+			return err
+		}
+		if !strings.Contains(secret, "{") && !strings.HasPrefix(secret, "whsec_") {
+			// The value is a secret, so the message does not quote it.
+			return d.Errf("%s '%s': invalid signing_secret: must start with whsec_", kind, wh.Name)
+		}
+		wh.SigningSecrets = append(wh.SigningSecrets, secret)
 	case "events":
 		events := d.RemainingArgs()
 		if len(events) == 0 {
@@ -481,8 +584,27 @@ func (h *Handler) parseDelivery(d *caddyfile.Dispenser) error {
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		var err error
 		switch d.Val() {
+		case "queue":
+			args := d.RemainingArgs()
+			switch {
+			case len(args) == 1 && args[0] == "memory":
+				h.Delivery.Queue = memoryQueue
+			case len(args) >= 1 && len(args) <= 2 && args[0] == "file":
+				h.Delivery.Queue = "file"
+				if len(args) == 2 {
+					h.Delivery.QueueFile = args[1]
+				}
+			default:
+				return d.Err("queue takes memory, or file and optionally a path")
+			}
 		case "workers":
 			err = parsePositiveInt(d, &h.Delivery.Workers)
+		case "per_destination":
+			err = parsePositiveInt(d, &h.Delivery.PerDestination)
+		case "max_age":
+			err = parseDuration(d, &h.Delivery.MaxAge)
+		case "keep_delivered":
+			err = parseDuration(d, &h.Delivery.KeepDelivered)
 		case "queue_size":
 			err = parsePositiveInt(d, &h.Delivery.QueueSize)
 		case "max_attempts":

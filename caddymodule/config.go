@@ -18,13 +18,16 @@ func (h *Handler) prepareWebhooks() error {
 			return fmt.Errorf("authorization %q: empty", name)
 		}
 		resolved := *a
-		for _, field := range []*string{&resolved.Username, &resolved.Password, &resolved.Key, &resolved.Value, &resolved.Token} {
-			v, err := repl.ReplaceOrErr(*field, true, true)
-			if err != nil {
-				// The error names the placeholder, never its value.
+		fields := []*string{&resolved.Username, &resolved.Password, &resolved.Key, &resolved.Value, &resolved.Token}
+		if a.OAuth2 != nil {
+			o := *a.OAuth2
+			resolved.OAuth2 = &o
+			fields = append(fields, &o.TokenURL, &o.Authority, &o.ClientID, &o.ClientSecret)
+		}
+		for _, field := range fields {
+			if err := replaceSecret(repl, field); err != nil {
 				return fmt.Errorf("authorization %q: %v", name, err)
 			}
-			*field = v
 		}
 		if err := resolved.Check(name); err != nil {
 			return err
@@ -54,6 +57,11 @@ func (h *Handler) prepareWebhooks() error {
 	}
 	for _, l := range lists {
 		for _, wh := range l.list {
+			for i := range wh.SigningSecrets {
+				if err := replaceSecret(repl, &wh.SigningSecrets[i]); err != nil {
+					return fmt.Errorf("%s %q: signing secret %d: %v", l.kind, wh.Name, i+1, err)
+				}
+			}
 			if err := wh.Prepare(l.kind, h.auths); err != nil {
 				return err
 			}
@@ -68,6 +76,17 @@ func (h *Handler) prepareWebhooks() error {
 			}
 		}
 	}
+	return nil
+}
+
+// replaceSecret replaces the {env.*} and {file.*} placeholders in a value.
+// The error names the placeholder, never a value.
+func replaceSecret(repl *caddy.Replacer, field *string) error {
+	v, err := repl.ReplaceOrErr(*field, true, true)
+	if err != nil {
+		return err
+	}
+	*field = v
 	return nil
 }
 

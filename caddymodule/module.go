@@ -105,13 +105,31 @@ type Handler struct {
 	logger     *zap.Logger
 }
 
-// DeliveryConfig tunes asynchronous delivery.
+// DeliveryConfig tunes the queue and the asynchronous delivery of event
+// handlers and submit actions.
 type DeliveryConfig struct {
-	// Workers is the number of deliveries sent at the same time. Default: 8.
+	// Queue is "file" (the default) or "memory". The file queue survives
+	// restarts, crashes and reloads: a delivery queued after the CMS
+	// answered is sent even after kill -9. The memory queue loses what is
+	// pending when Caddy stops.
+	Queue string `json:"queue,omitempty"`
+
+	// QueueFile is the path of the file queue. Default:
+	// cms_webhooks/queue.db in Caddy's data directory. Only one Caddy
+	// process may use a file at a time.
+	QueueFile string `json:"queue_file,omitempty"`
+
+	// Workers is the number of attempts made at the same time. Default: 16.
 	Workers int `json:"workers,omitempty"`
 
-	// QueueSize bounds the deliveries waiting to be sent. When it is full,
-	// new deliveries are logged as lost with their ids. Default: 10000.
+	// PerDestination limits the attempts made at the same time to one
+	// webhook. Default: 8.
+	PerDestination int `json:"per_destination,omitempty"`
+
+	// QueueSize bounds the pending deliveries. A delivery beyond it is
+	// stored as dead with the reason "queue full", counted in the metric
+	// caddy_cms_webhooks_deliveries_total{outcome="queue_full"} and logged,
+	// so an operator can replay it. Default: 100000.
 	QueueSize int `json:"queue_size,omitempty"`
 
 	// MaxAttempts counts every attempt of one delivery, the first included.
@@ -120,12 +138,20 @@ type DeliveryConfig struct {
 	MaxAttempts int `json:"max_attempts,omitempty"`
 
 	// InitialBackoff is the wait before the first retry; each later wait
-	// doubles, with jitter. Default: 1s.
+	// doubles, with up to 20% jitter. Default: 1s.
 	InitialBackoff caddy.Duration `json:"initial_backoff,omitempty"`
 
 	// MaxBackoff caps one wait between attempts, a Retry-After answer
 	// included. Default: 5m.
 	MaxBackoff caddy.Duration `json:"max_backoff,omitempty"`
+
+	// MaxAge makes a delivery dead when it still fails this long after it
+	// was queued. Default: 24h.
+	MaxAge caddy.Duration `json:"max_age,omitempty"`
+
+	// KeepDelivered is how long delivered deliveries stay in the delivery
+	// log. Dead ones stay until replayed or purged. Default: 24h.
+	KeepDelivered caddy.Duration `json:"keep_delivered,omitempty"`
 }
 
 // classifier is what the handler needs from a CMS's classifier package.
@@ -174,13 +200,24 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.prepareWebhooks(); err != nil {
 		return err
 	}
+	if err := registerMetrics(ctx); err != nil {
+		return fmt.Errorf("registering metrics: %v", err)
+	}
 
-	d, key, err := acquireDispatcher(h.Delivery, h.logger)
+	d, key, err := acquireDispatcher(h.Delivery, h.webhooks(), h.logger)
 	if err != nil {
 		return err
 	}
 	h.dispatcher, h.poolKey = d, key
 	return nil
+}
+
+// webhooks returns every configured webhook.
+func (h *Handler) webhooks() []*dispatch.Webhook {
+	var all []*dispatch.Webhook
+	all = append(all, h.EventHandlers...)
+	all = append(all, h.ValidationActions...)
+	return append(all, h.SubmitActions...)
 }
 
 // Validate checks the configuration beyond what Provision needs.

@@ -42,7 +42,11 @@ func benchHandler(b *testing.B) *Handler {
 	if err := h.prepareWebhooks(); err != nil {
 		b.Fatal(err)
 	}
-	h.dispatcher = dispatch.New(dispatch.Config{QueueSize: 1 << 20})
+	d, err := dispatch.New(dispatch.Config{QueueSize: 1 << 20, Webhooks: h.webhooks()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.dispatcher = d
 	b.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

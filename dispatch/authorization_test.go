@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,10 +15,14 @@ func TestAuthorizationCheckRejectsIncomplete(t *testing.T) {
 		wantText []string
 	}{
 		{name: "basic without username", auth: Authorization{Type: "basic", Password: "s3cret"}, wantText: []string{"missing username"}},
-		{name: "api key without header", auth: Authorization{Type: "api_key", Value: "k-123"}, wantText: []string{"missing header name"}},
+		{name: "api key without header", auth: Authorization{Type: "api_key", Value: "k-123"}, wantText: []string{"missing key name"}},
 		{name: "api key invalid header", auth: Authorization{Type: "api_key", Key: "X Api Key", Value: "k-123"}, wantText: []string{`"X Api Key"`, "not a valid header name"}},
 		{name: "bearer without token", auth: Authorization{Type: "bearer"}, wantText: []string{"missing token"}},
-		{name: "unknown type", auth: Authorization{Type: "digest"}, wantText: []string{`"digest"`, "basic, api_key, bearer"}},
+		{name: "digest without username", auth: Authorization{Type: "digest", Password: "s3cret"}, wantText: []string{"digest", "missing username"}},
+		{name: "api key bad placement", auth: Authorization{Type: "api_key", Key: "key", Value: "k-123", AddTo: "body"}, wantText: []string{`"body"`, "header or query"}},
+		{name: "oauth2 without client id", auth: Authorization{Type: "oauth2_client_credentials", OAuth2: &OAuth2{TokenURL: "http://127.0.0.1:1/token", ClientSecret: "s3cret"}}, wantText: []string{"missing client_id"}},
+		{name: "oauth2 without endpoint", auth: Authorization{Type: "oauth2_client_credentials", OAuth2: &OAuth2{ClientID: "sidecar", ClientSecret: "s3cret"}}, wantText: []string{"token_url or authority"}},
+		{name: "unknown type", auth: Authorization{Type: "ntlm"}, wantText: []string{`"ntlm"`, "basic, digest, api_key, bearer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +75,7 @@ func TestAuthorizationSecretHeaderNames(t *testing.T) {
 		// Every header that Apply sets must be listed, so that a
 		// delivery log that drops them drops the secret.
 		req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/hook", nil)
-		tt.auth.Apply(req)
+		_ = tt.auth.apply(context.Background(), req)
 		for name := range req.Header {
 			if !slices.Contains(got, name) {
 				t.Errorf("%s: Apply sets header %q that SecretHeaders does not list", tt.auth.Type, name)

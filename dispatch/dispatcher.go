@@ -1,16 +1,11 @@
 package dispatch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
-	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,35 +16,51 @@ import (
 // userAgent identifies the sidecar to receivers.
 const userAgent = "caddy-cms-webhooks"
 
-// maxResponseExcerpt bounds how much of a receiver's answer is read, so that
-// a connection can be reused without trusting the receiver's size.
-const maxResponseExcerpt = 64 << 10
-
 // Config sets up a Dispatcher.
 type Config struct {
-	// Workers is the number of concurrent deliveries. Deliveries for the
-	// same item to the same webhook go to the same worker, so they arrive
-	// in order. Default: 8.
+	// Workers is the number of attempts made at the same time. Default: 16.
 	Workers int
 
-	// QueueSize bounds the deliveries waiting in memory. Default: 10000.
+	// PerDestination limits the attempts made at the same time to one
+	// webhook. Default: 8.
+	PerDestination int
+
+	// QueueSize bounds the pending deliveries. A delivery beyond it is
+	// stored as dead with the reason "queue full", so an operator can
+	// replay it, and Enqueue returns ErrQueueFull. Default: 100000.
 	QueueSize int
 
 	// Retry is the retry policy of event handlers and submit actions.
 	Retry RetryPolicy
 
+	// Store keeps the deliveries. Default: a MemoryStore, which a restart
+	// empties.
+	Store Store
+
+	// KeepDelivered is how long delivered deliveries stay in the store
+	// for the delivery log. Dead ones stay until replayed or purged.
+	// Default: 24h.
+	KeepDelivered time.Duration
+
 	// Logger receives one line per attempt and per validation verdict.
 	Logger *zap.Logger
 
+	// Observer is told about every attempt and verdict, for metrics.
+	Observer Observer
+
+	// Webhooks are registered before the first attempt, so deliveries
+	// loaded from the store find their webhook. See Register.
+	Webhooks []*Webhook
+
 	// Client sends the webhook requests. Default: a client tuned for many
-	// requests to few hosts.
+	// requests to few hosts, which follows no redirects.
 	Client *http.Client
 }
 
 // RetryPolicy decides how often and when a failed delivery is tried again.
 type RetryPolicy struct {
 	// MaxAttempts counts the first attempt too: 1 sends once and never
-	// retries, as Sitecore does. Default: 5.
+	// retries, as Sitecore does. A replay starts a new count. Default: 5.
 	MaxAttempts int
 
 	// InitialBackoff is the wait before the second attempt. Each later wait
@@ -58,17 +69,43 @@ type RetryPolicy struct {
 
 	// MaxBackoff caps one wait, a Retry-After answer included. Default: 5m.
 	MaxBackoff time.Duration
+
+	// MaxAge makes a delivery dead when it is still failing this long
+	// after it was created. Default: 24h.
+	MaxAge time.Duration
 }
 
-// Dispatcher delivers event handler and submit action payloads from a queue
-// and calls validation actions inline. It outlives any one configuration of
-// the Caddy handler, so it is safe to enqueue until Stop returns.
+// Observer receives measurements; the caddymodule package turns them into
+// Prometheus metrics. Its methods must not block.
+type Observer interface {
+	// Attempt is called after each attempt. outcome is "delivered",
+	// "retry", "dead" or "queue_full" (no attempt was made).
+	Attempt(webhook, outcome string, duration time.Duration)
+
+	// Verdict is called after each validation call. verdict is "valid",
+	// "invalid" or "error".
+	Verdict(webhook, verdict string, duration time.Duration)
+}
+
+// Dispatcher delivers event handler and submit action payloads from a
+// queue and calls validation actions inline. It outlives any one
+// configuration of the Caddy handler, so it is safe to enqueue until Stop
+// is called.
 type Dispatcher struct {
-	cfg    Config
+	// cfg holds the settings; Reconfigure replaces it.
+	cfg     atomic.Pointer[Config]
+	workers int
+
 	logger *zap.Logger
 	client *http.Client
-	queue  *memoryQueue
+	store  Store
+	sched  *scheduler
 
+	mu       sync.RWMutex
+	webhooks map[string]*Webhook
+	pending  map[string]*entry
+
+	closed   atomic.Bool
 	stopping chan struct{}
 	stopOnce sync.Once
 	done     sync.WaitGroup
@@ -79,13 +116,80 @@ type Dispatcher struct {
 	abort context.CancelFunc
 }
 
-// New returns a started Dispatcher.
-func New(cfg Config) *Dispatcher {
+// New returns a started Dispatcher. It loads the pending deliveries that
+// the store kept from an earlier run and schedules them.
+func New(cfg Config) (*Dispatcher, error) {
+	cfg = withDefaults(cfg)
+	d := &Dispatcher{
+		logger:   cfg.Logger,
+		client:   cfg.Client,
+		store:    cfg.Store,
+		sched:    newScheduler(cfg.PerDestination),
+		webhooks: map[string]*Webhook{},
+		pending:  map[string]*entry{},
+		stopping: make(chan struct{}),
+	}
+	d.cfg.Store(&cfg)
+	d.base, d.abort = context.WithCancel(context.Background())
+
+	loaded := 0
+	err := d.store.Scan(false, func(del *Delivery) bool {
+		if del.State == StatePending {
+			d.schedule(del)
+			loaded++
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading pending deliveries: %v", err)
+	}
+	if loaded > 0 {
+		d.logger.Info("loaded pending deliveries from the queue", zap.Int("pending", loaded))
+	}
+	d.Register(cfg.Webhooks)
+
+	d.startWorkers(cfg.Workers)
+	d.done.Add(1)
+	go d.clean()
+	return d, nil
+}
+
+// startWorkers raises the number of workers to n.
+func (d *Dispatcher) startWorkers(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for ; d.workers < n; d.workers++ {
+		d.done.Add(1)
+		go d.work()
+	}
+}
+
+// conf returns the current settings.
+func (d *Dispatcher) conf() *Config {
+	return d.cfg.Load()
+}
+
+// Reconfigure applies new settings to a running dispatcher, for a reload.
+// Its Store, Client and Logger are ignored: those of New stay. The number of
+// workers only grows; a smaller number takes effect at the next start.
+func (d *Dispatcher) Reconfigure(cfg Config) {
+	cfg = withDefaults(cfg)
+	old := d.conf()
+	cfg.Store, cfg.Client, cfg.Logger = old.Store, old.Client, old.Logger
+	d.cfg.Store(&cfg)
+	d.sched.setPerHost(cfg.PerDestination)
+	d.startWorkers(cfg.Workers)
+}
+
+func withDefaults(cfg Config) Config {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 16
+	}
+	if cfg.PerDestination <= 0 {
+		cfg.PerDestination = 8
 	}
 	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 10000
+		cfg.QueueSize = 100000
 	}
 	if cfg.Retry.MaxAttempts <= 0 {
 		cfg.Retry.MaxAttempts = 5
@@ -96,25 +200,22 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Retry.MaxBackoff <= 0 {
 		cfg.Retry.MaxBackoff = 5 * time.Minute
 	}
+	if cfg.Retry.MaxAge <= 0 {
+		cfg.Retry.MaxAge = 24 * time.Hour
+	}
+	if cfg.KeepDelivered <= 0 {
+		cfg.KeepDelivered = 24 * time.Hour
+	}
+	if cfg.Store == nil {
+		cfg.Store = NewMemoryStore()
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
 	if cfg.Client == nil {
 		cfg.Client = newClient()
 	}
-	d := &Dispatcher{
-		cfg:      cfg,
-		logger:   cfg.Logger,
-		client:   cfg.Client,
-		queue:    newMemoryQueue(cfg.Workers, cfg.QueueSize),
-		stopping: make(chan struct{}),
-	}
-	d.base, d.abort = context.WithCancel(context.Background())
-	for i := range cfg.Workers {
-		d.done.Add(1)
-		go d.work(i)
-	}
-	return d
+	return cfg
 }
 
 func newClient() *http.Client {
@@ -134,269 +235,161 @@ func newClient() *http.Client {
 	}
 }
 
-// Enqueue queues a delivery. It never blocks: a full queue returns
-// ErrQueueFull, and the caller logs the loss.
-func (d *Dispatcher) Enqueue(del *Delivery) error {
-	return d.queue.enqueue(del)
-}
-
-// Pending returns the number of queued deliveries.
-func (d *Dispatcher) Pending() int {
-	return d.queue.len()
-}
-
-// Stop stops taking deliveries and waits until the queued ones are delivered
-// or ctx ends. Deliveries still queued then are logged as lost, because the
-// in-memory queue does not survive the process.
-func (d *Dispatcher) Stop(ctx context.Context) error {
-	d.queue.close()
-	finished := make(chan struct{})
-	go func() {
-		d.done.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		return nil
-	case <-ctx.Done():
-		d.stopOnce.Do(func() {
-			close(d.stopping)
-			d.abort()
-		})
-		<-finished
-		return ctx.Err()
+// Register makes webhook definitions known by name. Deliveries are sent
+// with the newest definition of their webhook's name, so a reload that
+// fixes a URL or rotates a secret applies to deliveries already queued.
+func (d *Dispatcher) Register(webhooks []*Webhook) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, wh := range webhooks {
+		d.webhooks[wh.Name] = wh
 	}
 }
 
-func (d *Dispatcher) work(shard int) {
-	defer d.done.Done()
-	for del := range d.queue.shards[shard] {
-		select {
-		case <-d.stopping:
-			d.logLost(del)
-		default:
-			d.deliver(del)
-		}
-		d.queue.count.Add(-1)
-	}
-}
-
-// deliver makes attempts until one succeeds, the receiver answers 410 Gone,
-// or the retry policy gives up.
-func (d *Dispatcher) deliver(del *Delivery) {
-	for {
-		del.Attempts++
-		result := d.attempt(del)
-		d.logAttempt(del, result)
-		if result.err == nil {
-			return
-		}
-		if d.base.Err() != nil {
-			// Stop's deadline cut the attempt short.
-			d.logLost(del)
-			return
-		}
-		if result.status == http.StatusGone {
-			d.deadLetter(del, "receiver answered 410 Gone")
-			return
-		}
-		if del.Attempts >= d.cfg.Retry.MaxAttempts {
-			d.deadLetter(del, fmt.Sprintf("no success after %d attempts", del.Attempts))
-			return
-		}
-		wait := d.backoff(del.Attempts, result.retryAfter)
-		select {
-		case <-time.After(wait):
-		case <-d.stopping:
-			d.logLost(del)
-			return
-		}
-	}
-}
-
-// attemptResult is the outcome of one attempt.
-type attemptResult struct {
-	status     int
-	duration   time.Duration
-	retryAfter time.Duration
-	err        error
-}
-
-func (d *Dispatcher) attempt(del *Delivery) attemptResult {
-	wh := del.Webhook
-	ctx, cancel := context.WithTimeout(d.base, time.Duration(wh.Timeout))
-	defer cancel()
-
-	start := time.Now()
-	req, err := d.newRequest(ctx, wh, del.Body, del.ID)
-	if err != nil {
-		return attemptResult{err: err}
-	}
-	resp, err := d.client.Do(req)
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within %s", time.Duration(wh.Timeout))
-		} else {
-			err = redactURLError(err)
-		}
-		return attemptResult{duration: time.Since(start), err: err}
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseExcerpt))
-	resp.Body.Close()
-
-	r := attemptResult{status: resp.StatusCode, duration: time.Since(start)}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		r.err = fmt.Errorf("status %d", resp.StatusCode)
-		r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
-	return r
-}
-
-// newRequest builds the POST to a webhook. deliveryID is empty for
-// validation calls, which are not queued deliveries.
-func (d *Dispatcher) newRequest(ctx context.Context, wh *Webhook, body []byte, deliveryID string) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wh.URL, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("building request: %v", err)
-	}
-	req.Header.Set("Content-Type", ContentTypeJSON)
-	req.Header.Set("User-Agent", userAgent)
-	if deliveryID != "" {
-		req.Header.Set("webhook-id", deliveryID)
-	}
-	if wh.auth != nil {
-		wh.auth.Apply(req)
-	}
-	return req, nil
-}
-
-// backoff returns the wait before the next attempt: exponential with up to
-// 20% jitter, or the receiver's Retry-After when it asked for longer.
-func (d *Dispatcher) backoff(attempts int, retryAfter time.Duration) time.Duration {
-	wait := d.cfg.Retry.InitialBackoff << min(attempts-1, 30)
-	if wait <= 0 || wait > d.cfg.Retry.MaxBackoff {
-		wait = d.cfg.Retry.MaxBackoff
-	}
-	wait += time.Duration(rand.Int64N(int64(wait)/5 + 1))
-	if retryAfter > wait {
-		wait = retryAfter
-	}
-	return min(wait, d.cfg.Retry.MaxBackoff)
-}
-
-// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date
-// (RFC 9110, section 10.2.3).
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-func (d *Dispatcher) logAttempt(del *Delivery, r attemptResult) {
-	level := zap.InfoLevel
-	msg := "delivery attempt succeeded"
-	if r.err != nil {
-		level = zap.WarnLevel
-		msg = "delivery attempt failed"
-	}
-	ce := d.logger.Check(level, msg)
-	if ce == nil {
-		return
-	}
-	fields := []zap.Field{
-		zap.String("webhook", del.Webhook.Name),
-		zap.String("event", del.Event),
-		zap.String("item_id", del.ItemID),
-		zap.String("delivery_id", del.ID),
-		zap.Int("attempt", del.Attempts),
-		zap.Int("status", r.status),
-		zap.Duration("duration", r.duration),
-	}
-	if r.err != nil {
-		fields = append(fields, zap.Error(r.err))
-	}
-	ce.Write(fields...)
-}
-
-// logLost reports a delivery that shutdown ended before it succeeded.
-// TODO: the durable queue keeps such deliveries; the in-memory one cannot.
-func (d *Dispatcher) logLost(del *Delivery) {
-	d.logger.Error("delivery lost at shutdown: the in-memory queue does not survive a restart",
-		zap.String("webhook", del.Webhook.Name),
-		zap.String("event", del.Event),
-		zap.String("item_id", del.ItemID),
-		zap.String("delivery_id", del.ID),
-		zap.Int("attempt", del.Attempts))
-}
-
-func (d *Dispatcher) deadLetter(del *Delivery, reason string) {
-	d.logger.Error("delivery dead-lettered",
-		zap.String("webhook", del.Webhook.Name),
-		zap.String("event", del.Event),
-		zap.String("item_id", del.ItemID),
-		zap.String("delivery_id", del.ID),
-		zap.Int("attempt", del.Attempts),
-		zap.String("reason", reason))
-}
-
-// memoryQueue is a bounded in-memory queue, split into one channel per
-// worker so that deliveries with the same order key stay in order.
-type memoryQueue struct {
-	mu     sync.RWMutex
-	closed bool
-	shards []chan *Delivery
-	seed   maphash.Seed
-	limit  int64
-	count  atomic.Int64
-}
-
-func newMemoryQueue(workers, size int) *memoryQueue {
-	q := &memoryQueue{shards: make([]chan *Delivery, workers), seed: maphash.MakeSeed(), limit: int64(size)}
-	for i := range q.shards {
-		q.shards[i] = make(chan *Delivery, size)
-	}
-	return q
-}
-
-func (q *memoryQueue) enqueue(del *Delivery) error {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
-	if q.closed {
+// Enqueue stores deliveries and schedules them. It returns once they are
+// stored: with a durable store, a crash after Enqueue loses none of them.
+// Deliveries beyond QueueSize are stored as dead, and ErrQueueFull is
+// returned.
+func (d *Dispatcher) Enqueue(dels ...*Delivery) error {
+	if d.closed.Load() {
 		return ErrQueueClosed
 	}
-	if q.count.Add(1) > q.limit {
-		q.count.Add(-1)
-		return ErrQueueFull
+	room := d.conf().QueueSize - d.sched.len()
+	full := 0
+	for i, del := range dels {
+		if i >= room {
+			del.State = StateDead
+			del.Reason = "queue full"
+			del.NextAttemptAt = time.Time{}
+			full++
+		}
 	}
-	shard := maphash.String(q.seed, del.orderKey()) % uint64(len(q.shards))
-	select {
-	case q.shards[shard] <- del:
-		return nil
-	default:
-		q.count.Add(-1)
-		return ErrQueueFull
+	if err := d.store.Put(dels); err != nil {
+		return fmt.Errorf("storing deliveries: %w", err)
 	}
+	for _, del := range dels {
+		if del.State == StatePending {
+			d.schedule(del)
+		} else if obs := d.conf().Observer; obs != nil {
+			obs.Attempt(del.WebhookName, "queue_full", 0)
+		}
+	}
+	if full > 0 {
+		return fmt.Errorf("%w: %d of %d deliveries stored as dead for replay", ErrQueueFull, full, len(dels))
+	}
+	return nil
 }
 
-func (q *memoryQueue) len() int {
-	return int(q.count.Load())
+// ErrQueueFull is returned by Enqueue when deliveries exceed QueueSize.
+var ErrQueueFull = errors.New("delivery queue is full")
+
+// schedule adds a pending delivery to the schedule. The body stays in the
+// store only.
+func (d *Dispatcher) schedule(del *Delivery) {
+	del.Body = nil
+	e := &entry{id: del.ID, key: del.orderKey(), host: del.WebhookName, due: del.NextAttemptAt, created: del.CreatedAt, del: del}
+	d.mu.Lock()
+	d.pending[del.ID] = e
+	d.mu.Unlock()
+	d.sched.add(e)
 }
 
-func (q *memoryQueue) close() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
+// Pending returns the number of pending deliveries, those in flight
+// included.
+func (d *Dispatcher) Pending() int {
+	return d.sched.len()
+}
+
+// OldestPending returns when the oldest pending delivery was created, or
+// the zero time.
+func (d *Dispatcher) OldestPending() time.Time {
+	return d.sched.oldest()
+}
+
+// Stop refuses new deliveries and keeps sending the pending ones until none
+// is left or ctx ends. What is still pending then stays in the store: a
+// durable store sends it after the next start, a MemoryStore loses it.
+func (d *Dispatcher) Stop(ctx context.Context) error {
+	d.closed.Store(true)
+	err := d.waitEmpty(ctx)
+	d.stopOnce.Do(func() {
+		close(d.stopping)
+		d.abort()
+		d.sched.close()
+		d.done.Wait()
+		d.reportLeft()
+		if cerr := d.store.Close(); cerr != nil {
+			d.logger.Error("closing the delivery store failed", zap.Error(cerr))
+		}
+	})
+	return err
+}
+
+func (d *Dispatcher) waitEmpty(ctx context.Context) error {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for d.sched.len() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// reportLeft logs what Stop leaves pending.
+func (d *Dispatcher) reportLeft() {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if len(d.pending) == 0 {
 		return
 	}
-	q.closed = true
-	for _, ch := range q.shards {
-		close(ch)
+	if _, memory := d.store.(*MemoryStore); memory {
+		for _, e := range d.pending {
+			d.logger.Error("delivery lost at shutdown: the memory queue does not survive a restart",
+				zap.String("webhook", e.del.WebhookName),
+				zap.String("event", e.del.Event),
+				zap.String("item_id", e.del.ItemID),
+				zap.String("delivery_id", e.del.ID),
+				zap.Int("attempt", len(e.del.Attempts)))
+		}
+		return
+	}
+	d.logger.Info("deliveries left pending in the queue; they are sent after the next start",
+		zap.Int("pending", len(d.pending)))
+}
+
+// webhookFor returns the definition to send a delivery with: the newest
+// registered one of its name, else the one it was enqueued with.
+func (d *Dispatcher) webhookFor(del *Delivery) *Webhook {
+	d.mu.RLock()
+	wh := d.webhooks[del.WebhookName]
+	d.mu.RUnlock()
+	if wh == nil {
+		wh = del.Webhook
+	}
+	return wh
+}
+
+// clean removes delivered deliveries older than KeepDelivered, once a
+// minute.
+func (d *Dispatcher) clean() {
+	defer d.done.Done()
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.stopping:
+			return
+		case <-tick.C:
+		}
+		cutoff := time.Now().Add(-d.conf().KeepDelivered)
+		n, err := d.Purge(Filter{State: StateDelivered, Before: cutoff})
+		if err != nil {
+			d.logger.Warn("removing old delivered deliveries failed", zap.Error(err))
+		} else if n > 0 {
+			d.logger.Debug("removed old delivered deliveries", zap.Int("count", n))
+		}
 	}
 }

@@ -150,7 +150,7 @@ func TestDeliveryFirstAttemptHeaders(t *testing.T) {
 			wh := eventHandler(t, rc.server.URL+"/hooks", func(wh *Webhook) {
 				wh.Authorization = tt.authorization
 			}, auths)
-			d := New(Config{Workers: 2})
+			d := mustNew(t, Config{Workers: 2})
 			body := []byte(`{"EventName":"item:saved","WebhookItemName":"<Search & index>"}`)
 			del := NewDelivery(wh, EventItemSaved, "79bf28f5-cb7b-4de4-9969-d294b7b33fcb", body)
 
@@ -188,7 +188,7 @@ func TestDeliveryRetriesKeepWebhookID(t *testing.T) {
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
 	logger, logs := observedLogger()
-	d := New(Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 10 * time.Millisecond}})
+	d := mustNew(t, Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 10 * time.Millisecond}})
 	del := NewDelivery(wh, EventItemSaved, "79bf28f5-cb7b-4de4-9969-d294b7b33fcb", []byte(`{}`))
 
 	if err := d.Enqueue(del); err != nil {
@@ -216,7 +216,7 @@ func TestDeliveryGoneStopsRetries(t *testing.T) {
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
 	logger, logs := observedLogger()
-	d := New(Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 10 * time.Millisecond}})
+	d := mustNew(t, Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 5, InitialBackoff: 10 * time.Millisecond}})
 
 	if err := d.Enqueue(NewDelivery(wh, EventItemSaved, "item-1", []byte(`{}`))); err != nil {
 		t.Fatalf("Enqueue: %v", err)
@@ -237,7 +237,7 @@ func TestDeliveryMaxAttemptsOneSendsOnce(t *testing.T) {
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
 	logger, logs := observedLogger()
-	d := New(Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 1, InitialBackoff: 10 * time.Millisecond}})
+	d := mustNew(t, Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 1, InitialBackoff: 10 * time.Millisecond}})
 
 	if err := d.Enqueue(NewDelivery(wh, EventItemSaved, "item-1", []byte(`{}`))); err != nil {
 		t.Fatalf("Enqueue: %v", err)
@@ -258,7 +258,7 @@ func TestDeliveryAttemptsExhaustedDeadLetter(t *testing.T) {
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
 	logger, logs := observedLogger()
-	d := New(Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond}})
+	d := mustNew(t, Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond}})
 
 	if err := d.Enqueue(NewDelivery(wh, EventItemSaved, "item-1", []byte(`{}`))); err != nil {
 		t.Fatalf("Enqueue: %v", err)
@@ -287,7 +287,7 @@ func TestDeliveryHonoursRetryAfter(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
-	d := New(Config{Workers: 1, Retry: RetryPolicy{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond}})
+	d := mustNew(t, Config{Workers: 1, Retry: RetryPolicy{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond}})
 
 	if err := d.Enqueue(NewDelivery(wh, EventItemSaved, "item-1", []byte(`{}`))); err != nil {
 		t.Fatalf("Enqueue: %v", err)
@@ -314,7 +314,7 @@ func TestDeliveryPerItemOrderWithWorkers(t *testing.T) {
 	}
 	rc := newReceiver(t, nil)
 	wh := eventHandler(t, rc.server.URL, nil, nil)
-	d := New(Config{Workers: 4, Retry: RetryPolicy{MaxAttempts: 1}})
+	d := mustNew(t, Config{Workers: 4, Retry: RetryPolicy{MaxAttempts: 1}})
 	items := []string{
 		"79bf28f5-cb7b-4de4-9969-d294b7b33fcb",
 		"4a91826a-ccf8-4738-b539-eed720875f02",
@@ -364,7 +364,7 @@ func TestEnqueueBeyondQueueSizeFails(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
-	d := New(Config{Workers: 1, QueueSize: 2, Retry: RetryPolicy{MaxAttempts: 1}})
+	d := mustNew(t, Config{Workers: 1, QueueSize: 2, Retry: RetryPolicy{MaxAttempts: 1}})
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	defer releaseOnce()
 
@@ -396,7 +396,7 @@ func TestStopDrainsQueuedDeliveries(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	wh := eventHandler(t, rc.server.URL, nil, nil)
-	d := New(Config{Workers: 2})
+	d := mustNew(t, Config{Workers: 2})
 	const total = 40
 
 	for i := range total {
@@ -436,7 +436,7 @@ func TestStopReturnsAfterDeadline(t *testing.T) {
 		wh.Timeout = Duration(time.Minute)
 	}, nil)
 	logger, logs := observedLogger()
-	d := New(Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 1}})
+	d := mustNew(t, Config{Workers: 1, Logger: logger, Retry: RetryPolicy{MaxAttempts: 1}})
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	defer releaseOnce()
 
@@ -468,7 +468,7 @@ func TestStopReturnsAfterDeadline(t *testing.T) {
 // does not panic, so owners of a shared dispatcher need not track who stopped it.
 func TestStopTwiceAfterDeadline(t *testing.T) {
 	for i := range 20 {
-		d := New(Config{Workers: 4})
+		d := mustNew(t, Config{Workers: 4})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 
@@ -507,11 +507,12 @@ func TestParseRetryAfterValues(t *testing.T) {
 }
 
 func TestBackoffDoublesWithinCap(t *testing.T) {
-	d := &Dispatcher{cfg: Config{Retry: RetryPolicy{
+	d := &Dispatcher{}
+	d.cfg.Store(&Config{Retry: RetryPolicy{
 		MaxAttempts:    10,
 		InitialBackoff: 100 * time.Millisecond,
 		MaxBackoff:     time.Second,
-	}}}
+	}})
 	tests := []struct {
 		attempts   int
 		retryAfter time.Duration
@@ -534,4 +535,14 @@ func TestBackoffDoublesWithinCap(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mustNew returns a started dispatcher or fails the test.
+func mustNew(t *testing.T, cfg Config) *Dispatcher {
+	t.Helper()
+	d, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return d
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/tidwall/gjson"
 	"go.uber.org/zap"
 )
@@ -96,6 +97,16 @@ func (d *Dispatcher) validateOne(ctx context.Context, call *ValidationCall) *Ver
 		v.Message = fmt.Sprintf("validation action %q failed: %v", wh.Name, v.Err)
 	}
 
+	if obs := d.conf().Observer; obs != nil {
+		verdict := "valid"
+		if v.Err != nil {
+			verdict = "error"
+		} else if !v.Valid {
+			verdict = "invalid"
+		}
+		obs.Verdict(wh.Name, verdict, v.Duration)
+	}
+
 	switch {
 	case wh.Mode == "shadow":
 		v.Blocks = false
@@ -108,16 +119,16 @@ func (d *Dispatcher) validateOne(ctx context.Context, call *ValidationCall) *Ver
 }
 
 func (d *Dispatcher) callValidator(ctx context.Context, wh *Webhook, body []byte) (status int, valid bool, message string, err error) {
-	req, err := d.newRequest(ctx, wh, body, "")
+	req, err := d.newRequest(ctx, wh, body, "msg_"+uuid.Must(uuid.NewV7()).String(), time.Now())
 	if err != nil {
 		return 0, false, "", err
 	}
-	resp, err := d.client.Do(req)
+	resp, err := d.send(req, wh, body)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return 0, false, "", fmt.Errorf("no answer within the time budget")
 		}
-		return 0, false, "", redactURLError(err)
+		return 0, false, "", err
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxVerdictBody))

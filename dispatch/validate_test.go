@@ -95,7 +95,7 @@ func newValidator(t *testing.T, name string, handler http.HandlerFunc, configure
 // newTestDispatcher returns a started Dispatcher that the test stops on cleanup.
 func newTestDispatcher(t *testing.T, cfg Config) *Dispatcher {
 	t.Helper()
-	d := New(cfg)
+	d := mustNew(t, cfg)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -81,11 +81,21 @@ type Webhook struct {
 	// action is called and its verdict logged, but it never blocks.
 	Mode string `json:"mode,omitempty"`
 
+	// SigningSecrets turn on Standard Webhooks signatures: every request
+	// carries webhook-id, webhook-timestamp and a webhook-signature with
+	// one "v1," HMAC-SHA256 signature per secret, so that receivers can
+	// rotate secrets. A secret is "whsec_" and the base64 form of 24 to 64
+	// random bytes. Default: none, no signature headers.
+	SigningSecrets []string `json:"signing_secrets,omitempty"`
+
 	// Kind is set by the configuration that lists the webhook.
 	Kind Kind `json:"-"`
 
 	// auth is resolved from Authorization when the configuration is loaded.
 	auth *Authorization
+
+	// keys are the decoded signing secrets.
+	keys []signingKey
 }
 
 // Rules select items for an event handler. All rules that are set must match;
@@ -104,6 +114,11 @@ type Rules struct {
 
 // Duration is a time.Duration that reads "10s" as well as nanoseconds in JSON.
 type Duration time.Duration
+
+// MarshalJSON writes the duration as a Go duration string, such as "1.5s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
 
 // UnmarshalJSON reads a Go duration string or a number of nanoseconds.
 func (d *Duration) UnmarshalJSON(b []byte) error {
@@ -162,6 +177,14 @@ func (wh *Webhook) Prepare(kind Kind, auths map[string]*Authorization) error {
 			return fmt.Errorf("%s %q: authorization %q is not defined", kind, wh.Name, wh.Authorization)
 		}
 		wh.auth = a
+	}
+	wh.keys = nil
+	for i, secret := range wh.SigningSecrets {
+		key, err := parseSigningSecret(secret)
+		if err != nil {
+			return fmt.Errorf("%s %q: signing secret %d: %v", kind, wh.Name, i+1, err)
+		}
+		wh.keys = append(wh.keys, key)
 	}
 	if wh.Timeout < 0 {
 		return fmt.Errorf("%s %q: timeout must not be negative", kind, wh.Name)
