@@ -264,15 +264,34 @@ func (d *Dispatcher) Enqueue(dels ...*Delivery) error {
 			full++
 		}
 	}
-	if err := d.store.Put(dels); err != nil {
+	// A store that writes in the background takes the deliveries first,
+	// so the schedule can start the first attempts while the commit is on
+	// its way; the call still returns only once they are durable.
+	var wait func() error
+	if s, ok := d.store.(interface {
+		putAsync([]*Delivery) func() error
+	}); ok {
+		wait = s.putAsync(dels)
+	} else if err := d.store.Put(dels); err != nil {
 		return fmt.Errorf("storing deliveries: %w", err)
 	}
+	var scheduled []*entry
 	for _, del := range dels {
 		if del.State == StatePending {
-			d.schedule(del)
+			scheduled = append(scheduled, d.schedule(del))
 		} else if obs := d.conf().Observer; obs != nil {
 			obs.Attempt(del.WebhookName, "queue_full", 0)
 		}
+	}
+	if wait != nil {
+		if err := wait(); err != nil {
+			// The scheduled deliveries keep their bodies in memory, so
+			// they are still sent, but a crash now would lose them.
+			return fmt.Errorf("storing deliveries: %w", err)
+		}
+	}
+	for _, e := range scheduled {
+		e.body.Store(nil)
 	}
 	if full > 0 {
 		return fmt.Errorf("%w: %d of %d deliveries stored as dead for replay", ErrQueueFull, full, len(dels))
@@ -283,15 +302,21 @@ func (d *Dispatcher) Enqueue(dels ...*Delivery) error {
 // ErrQueueFull is returned by Enqueue when deliveries exceed QueueSize.
 var ErrQueueFull = errors.New("delivery queue is full")
 
-// schedule adds a pending delivery to the schedule. The body stays in the
-// store only.
-func (d *Dispatcher) schedule(del *Delivery) {
-	del.Body = nil
+// schedule adds a pending delivery to the schedule. Its body stays with the
+// entry until the store has it, then in the store only, so that a long
+// queue does not hold every payload in memory.
+func (d *Dispatcher) schedule(del *Delivery) *entry {
 	e := &entry{id: del.ID, key: del.orderKey(), host: del.WebhookName, due: del.NextAttemptAt, created: del.CreatedAt, del: del}
+	if del.Body != nil {
+		body := del.Body
+		e.body.Store(&body)
+		del.Body = nil
+	}
 	d.mu.Lock()
 	d.pending[del.ID] = e
 	d.mu.Unlock()
 	d.sched.add(e)
+	return e
 }
 
 // Pending returns the number of pending deliveries, those in flight

@@ -56,6 +56,7 @@ func (d *Dispatcher) Replay(id string) error {
 	del.NextAttemptAt = time.Now()
 	del.Replays++
 	del.replayPending = true
+	del.Body = nil
 	if err := d.store.Update(snapshot(del)); err != nil {
 		return fmt.Errorf("storing replay of %s: %v", id, err)
 	}

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +39,9 @@ type entry struct {
 	// del is the delivery's record without its body. Only the worker that
 	// holds the entry changes it.
 	del *Delivery
+
+	// body is the payload until the store has it, then nil.
+	body atomic.Pointer[[]byte]
 }
 
 // line is the pending deliveries of one order key, oldest first.

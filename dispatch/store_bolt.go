@@ -40,7 +40,8 @@ type BoltStore struct {
 // boltChange is one change for the writer. result is nil for changes that
 // the caller does not wait for.
 type boltChange struct {
-	puts    []*Delivery
+	put     bool
+	bodies  map[string][]byte
 	records map[string][]byte
 	deletes []string
 	result  chan error
@@ -77,19 +78,28 @@ func OpenBoltStore(path string) (*BoltStore, error) {
 
 // Put stores new deliveries and returns once they are on disk.
 func (s *BoltStore) Put(dels []*Delivery) error {
-	records := make(map[string][]byte, len(dels))
+	return s.putAsync(dels)()
+}
+
+// putAsync queues new deliveries for the next commit and returns a function
+// that waits until they are on disk. Changes are written in the order they
+// are queued, so an Update queued after putAsync returned never reaches the
+// file before the delivery itself.
+func (s *BoltStore) putAsync(dels []*Delivery) (wait func() error) {
+	c := boltChange{put: true, bodies: make(map[string][]byte, len(dels)), records: make(map[string][]byte, len(dels))}
 	for _, d := range dels {
 		b, err := json.Marshal(d)
 		if err != nil {
-			return err
+			return func() error { return err }
 		}
-		records[d.ID] = b
+		c.records[d.ID] = b
+		c.bodies[d.ID] = d.Body
 	}
-	result := make(chan error, 1)
-	if err := s.send(boltChange{puts: dels, records: records, result: result}); err != nil {
-		return err
+	c.result = make(chan error, 1)
+	if err := s.send(c); err != nil {
+		return func() error { return err }
 	}
-	return <-result
+	return func() error { return <-c.result }
 }
 
 // Update queues a delivery's new record for the next commit.
@@ -139,13 +149,13 @@ func (s *BoltStore) write() {
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			records, bodies := tx.Bucket(bucketDeliveries), tx.Bucket(bucketBodies)
 			for _, c := range batch {
-				for _, d := range c.puts {
-					if err := bodies.Put([]byte(d.ID), d.Body); err != nil {
+				for id, body := range c.bodies {
+					if err := bodies.Put([]byte(id), body); err != nil {
 						return err
 					}
 				}
 				for id, rec := range c.records {
-					if c.puts == nil && records.Get([]byte(id)) == nil {
+					if !c.put && records.Get([]byte(id)) == nil {
 						// The delivery was purged meanwhile; an update
 						// must not bring it back.
 						continue

@@ -39,10 +39,16 @@ func (d *Dispatcher) attemptEntry(e *entry) {
 		d.finish(e, StateDead, fmt.Sprintf("webhook %q is not configured", del.WebhookName), time.Time{})
 		return
 	}
-	body, err := d.store.Body(del.ID)
-	if err != nil {
-		d.finish(e, StateDead, fmt.Sprintf("payload not found in the store: %v", err), time.Time{})
-		return
+	var body []byte
+	if b := e.body.Load(); b != nil {
+		body = *b
+	} else {
+		var err error
+		body, err = d.store.Body(del.ID)
+		if err != nil {
+			d.finish(e, StateDead, fmt.Sprintf("payload not found in the store: %v", err), time.Time{})
+			return
+		}
 	}
 
 	a, retryAfter := d.attempt(wh, del, body)

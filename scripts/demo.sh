@@ -36,7 +36,8 @@ bin/demoreceiver -addr 127.0.0.1:9000 2>&1 | sed -u 's/^/    receiver | /' &
 pids+=($!)
 
 step "Starting Caddy with caddyfile-examples/wordpress.Caddyfile"
-export INDEXER_USER=indexer INDEXER_PASSWORD=demo-secret WEBHOOK_RECEIVER=http://127.0.0.1:9000
+export SEARCH_WEBHOOK_USER=search SEARCH_WEBHOOK_PASSWORD=demo-secret
+export LEGAL_WEBHOOK_URL=http://127.0.0.1:9000/validate/excerpt
 bin/caddy run --config caddyfile-examples/wordpress.Caddyfile --adapter caddyfile >"$demo_dir/caddy.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 50); do curl -fs -o /dev/null http://127.0.0.1:8080/wp-json/ && break; sleep 0.2; done
