@@ -330,6 +330,9 @@ func (h *Handler) parseWorkflow(d *caddyfile.Dispenser) error {
 		return d.Err("workflow needs a name")
 	}
 	w := &dispatch.Workflow{Name: d.Val()}
+	if h.workflow(w.Name) != nil {
+		return d.Errf("workflow '%s' defined twice", w.Name)
+	}
 	if d.NextArg() {
 		return d.ArgErr()
 	}
@@ -370,9 +373,6 @@ func (h *Handler) parseWorkflow(d *caddyfile.Dispenser) error {
 	}
 	if len(w.States) == 0 {
 		return d.Errf("workflow '%s' has no states", w.Name)
-	}
-	if h.workflow(w.Name) != nil {
-		return d.Errf("workflow '%s' defined twice", w.Name)
 	}
 	h.Workflows = append(h.Workflows, w)
 	return nil
@@ -450,22 +450,20 @@ func (h *Handler) parseWebhook(d *caddyfile.Dispenser, kind dispatch.Kind, list 
 			return err
 		}
 	}
-	if wh.URL == "" {
-		return d.Errf("%s '%s': missing url", kind, wh.Name)
+	// These errors concern the whole block, so they name its first line.
+	var missing string
+	switch {
+	case wh.URL == "":
+		missing = "missing url"
+	case kind == dispatch.KindEventHandler && len(wh.Events) == 0:
+		missing = "missing events"
+	case kind == dispatch.KindValidationAction && wh.Command == "":
+		missing = "missing command"
+	case kind == dispatch.KindSubmitAction && (wh.Command == "") == (wh.State == ""):
+		missing = "give exactly one of command and state"
 	}
-	switch kind {
-	case dispatch.KindEventHandler:
-		if len(wh.Events) == 0 {
-			return d.Errf("%s '%s': missing events", kind, wh.Name)
-		}
-	case dispatch.KindValidationAction:
-		if wh.Command == "" {
-			return d.Errf("%s '%s': missing command", kind, wh.Name)
-		}
-	case dispatch.KindSubmitAction:
-		if (wh.Command == "") == (wh.State == "") {
-			return d.Errf("%s '%s': give exactly one of command and state", kind, wh.Name)
-		}
+	if missing != "" {
+		return fmt.Errorf("%s '%s': %s, at %s", kind, wh.Name, missing, h.positions[wh])
 	}
 	*list = append(*list, wh)
 	return nil
@@ -540,9 +538,13 @@ func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch
 		return parseRule(d, wh)
 	case "workflow":
 		return parseString(d, &wh.Workflow)
-	case "command":
-		return parseString(d, &wh.Command)
-	case "state":
+	case "command", "state":
+		if wh.Command != "" || wh.State != "" {
+			return d.Errf("%s '%s': give only one command or state", kind, wh.Name)
+		}
+		if opt == "command" {
+			return parseString(d, &wh.Command)
+		}
 		return parseString(d, &wh.State)
 	case "on_error":
 		return parseOneOf(d, &wh.OnError, "block", "allow")
@@ -595,7 +597,7 @@ func (h *Handler) parseDelivery(d *caddyfile.Dispenser) error {
 					h.Delivery.QueueFile = args[1]
 				}
 			default:
-				return d.Err("queue takes memory, or file and optionally a path")
+				return d.Errf("invalid queue '%s' (expected memory, or file and optionally a path)", strings.Join(args, " "))
 			}
 		case "workers":
 			err = parsePositiveInt(d, &h.Delivery.Workers)

@@ -246,6 +246,21 @@ func (d *Dispatcher) Register(webhooks []*Webhook) {
 	}
 }
 
+// learn registers a webhook definition that a delivery brought along when
+// none of its name is registered, so that a replay after the delivery's
+// first life still finds it.
+func (d *Dispatcher) learn(wh *Webhook) {
+	if wh == nil {
+		return
+	}
+	d.mu.RLock()
+	_, known := d.webhooks[wh.Name]
+	d.mu.RUnlock()
+	if !known {
+		d.Register([]*Webhook{wh})
+	}
+}
+
 // Enqueue stores deliveries and schedules them. It returns once they are
 // stored: with a durable store, a crash after Enqueue loses none of them.
 // Deliveries beyond QueueSize are stored as dead, and ErrQueueFull is
@@ -256,11 +271,14 @@ func (d *Dispatcher) Enqueue(dels ...*Delivery) error {
 	}
 	room := d.conf().QueueSize - d.sched.len()
 	full := 0
+	now := time.Now()
 	for i, del := range dels {
+		d.learn(del.Webhook)
 		if i >= room {
 			del.State = StateDead
 			del.Reason = "queue full"
 			del.NextAttemptAt = time.Time{}
+			del.DeadAt = now
 			full++
 		}
 	}

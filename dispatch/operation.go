@@ -86,6 +86,14 @@ type StatusChange struct {
 	FromState string
 	ToState   string
 
+	// FromAlias and ToAlias name the state that FromState and ToState
+	// count as in a workflow that does not declare them. WordPress's
+	// "future" (scheduled) counts as "publish": WordPress publishes a
+	// scheduled post by itself when its date comes, so scheduling is
+	// publishing, and a validation action on publish must see it.
+	FromAlias string
+	ToAlias   string
+
 	// Created is set when the item is created in ToState, so FromState is
 	// the workflow's initial state.
 	Created bool

@@ -142,6 +142,18 @@ func (w *Workflow) Command(name string) *Command {
 	return nil
 }
 
+// stateOrAlias returns the state with the key, or else the one with the
+// alias, or nil.
+func (w *Workflow) stateOrAlias(key, alias string) *State {
+	if s := w.State(key); s != nil {
+		return s
+	}
+	if alias != "" {
+		return w.State(alias)
+	}
+	return nil
+}
+
 // Initial returns the initial state.
 func (w *Workflow) Initial() *State {
 	return w.States[0]
@@ -158,11 +170,11 @@ func (w *Workflow) AppliesTo(template string) bool {
 // state when the change is a creation. It returns nil when neither state
 // belongs to the workflow, so the change is not a workflow matter.
 func (w *Workflow) Match(change *StatusChange) *Transition {
-	from := w.State(change.FromState)
+	from := w.stateOrAlias(change.FromState, change.FromAlias)
 	if from == nil && (change.Created || change.FromState == "" || change.FromState == "auto-draft") {
 		from = w.Initial()
 	}
-	to := w.State(change.ToState)
+	to := w.stateOrAlias(change.ToState, change.ToAlias)
 	if from == nil && to == nil {
 		return nil
 	}

@@ -87,11 +87,13 @@ func (c *Classifier) classifyOne(req request, batch int) *dispatch.Operation {
 	switch d.action {
 	case actionCreate:
 		if hasStatus && status.scalar {
-			op.StatusChange = &dispatch.StatusChange{ToState: status.s, Created: true}
+			op.StatusChange = &dispatch.StatusChange{Created: true}
+			setToState(op.StatusChange, status.s)
 		}
 	case actionUpdate:
 		if hasStatus && status.scalar {
-			op.StatusChange = &dispatch.StatusChange{ToState: status.s}
+			op.StatusChange = &dispatch.StatusChange{}
+			setToState(op.StatusChange, status.s)
 		}
 		if op.StatusChange != nil || d.has("parent") || d.has("menu_order") || d.has("slug") {
 			op.Lookups = append(op.Lookups, dispatch.Lookup{
@@ -153,6 +155,28 @@ func applyPostLookup(op *dispatch.Operation, status int, body []byte) {
 		from = ""
 	}
 	op.StatusChange.FromState = from
+	op.StatusChange.FromAlias = statusAlias(from)
+}
+
+// setToState records the status a request asks for. WordPress stores an
+// empty status, which is what a JSON null becomes, as "draft".
+func setToState(change *dispatch.StatusChange, status string) {
+	if status == "" {
+		status = "draft"
+	}
+	change.ToState = status
+	change.ToAlias = statusAlias(status)
+}
+
+// statusAlias returns the workflow state a WordPress status counts as when
+// the workflow does not declare it: "future" counts as "publish", because
+// WordPress publishes a scheduled post by itself, and publishes a "future"
+// post whose date is less than a minute ahead at once (wp_insert_post).
+func statusAlias(status string) string {
+	if status == "future" {
+		return "publish"
+	}
+	return ""
 }
 
 // applyUserLookup reads the login of the user behind a cookie-authenticated

@@ -162,6 +162,6 @@ func (c *Classifier) settleStatus(op *dispatch.Operation, post members) {
 		return
 	}
 	if s := post["status"].String(); s != "" {
-		op.StatusChange.ToState = s
+		setToState(op.StatusChange, s)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -64,10 +65,19 @@ func orderOf(v gjson.Result) []string {
 }
 
 // phpValue is one request variable as PHP parses it: a scalar string, or an
-// array when the key had brackets ("status[]=x").
+// array when the key had brackets ("status[]=x"), with its elements.
 type phpValue struct {
-	s     string
-	array bool
+	s        string
+	array    bool
+	elements []phpElement
+}
+
+// phpElement is one value of an array variable and its bracket path:
+// "requests[0][body][status]=publish" has the path 0, body, status. An
+// empty segment ("[]") appends, as PHP does.
+type phpElement struct {
+	path  []string
+	value string
 }
 
 // value is a parameter as the classifier reads it.
@@ -80,9 +90,10 @@ type value struct {
 }
 
 // lookup returns the parameter key from the first source that sets it. A
-// JSON null counts as unset, as PHP's isset() does.
+// JSON null is an empty string: WordPress sanitizes it into one before it
+// reads the parameter (a null status stores the post as a draft).
 func (p *params) lookup(key string) (value, bool) {
-	if v, ok := p.json[key]; ok && v.Type != gjson.Null {
+	if v, ok := p.json[key]; ok {
 		return value{s: scalarString(v), scalar: !v.IsObject() && !v.IsArray()}, true
 	}
 	for _, m := range []map[string]phpValue{p.form, p.get} {
@@ -104,9 +115,7 @@ func (p *params) keys() []string {
 		}
 	}
 	for _, k := range p.jsonKeys {
-		if p.json[k].Type != gjson.Null {
-			add(k)
-		}
+		add(k)
 	}
 	for _, m := range []map[string]phpValue{p.form, p.get} {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -118,6 +127,8 @@ func (p *params) keys() []string {
 
 func scalarString(v gjson.Result) string {
 	switch v.Type {
+	case gjson.Null:
+		return ""
 	case gjson.String:
 		return v.Str
 	case gjson.True:
@@ -131,12 +142,23 @@ func scalarString(v gjson.Result) string {
 
 // jsonMediaType matches what wp_is_json_media_type() accepts: application/json,
 // application/<something>+json and application/json+oembed, in any case.
-var jsonMediaType = regexp.MustCompile(`(?i)(^|\s|,)application/([\w!#$&\-^.+]+\+)?json(\+oembed)?($|\s|;|,)`)
+// Its character class holds the range from & to ^, as WordPress's does, so
+// a subtype may contain '=' and digits.
+var jsonMediaType = regexp.MustCompile(`(?i)(^|\s|,)application/([\w!#$&-\^.+]+\+)?json(\+oembed)?($|\s|;|,)`)
 
 // isJSON reports whether WordPress reads the body of a request with this
 // Content-Type as JSON.
 func isJSON(contentType string) bool {
 	return jsonMediaType.MatchString(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
+}
+
+// implicitForm reports whether WordPress reads a body of this Content-Type
+// as a form when the method is not POST: a missing type, a type without a
+// slash, or the urlencoded type (WP_REST_Request::get_content_type and
+// parse_body_params).
+func implicitForm(contentType string) bool {
+	v := strings.ToLower(strings.TrimSpace(strings.SplitN(contentType, ";", 2)[0]))
+	return v == "" || !strings.Contains(v, "/") || v == "application/x-www-form-urlencoded"
 }
 
 // formKind tells which form encoding PHP parses into $_POST.
@@ -212,18 +234,28 @@ func parsePHPQuery(raw string) map[string]phpValue {
 }
 
 func setPHPVar(m map[string]phpValue, key, val string) {
-	name, array := phpVarName(key)
+	name, path := phpVarName(key)
 	if name == "" {
 		return
 	}
-	m[name] = phpValue{s: val, array: array}
+	if path == nil {
+		m[name] = phpValue{s: val}
+		return
+	}
+	v := m[name]
+	if !v.array {
+		v = phpValue{array: true}
+	}
+	v.elements = append(v.elements, phpElement{path: path, value: val})
+	m[name] = v
 }
 
-// phpVarName returns the variable name PHP makes of a request key: leading
-// spaces are dropped, spaces and dots become underscores, and a key with a
-// closed bracket names an array ("status[]"). A '[' without its ']' becomes
-// an underscore and ends the renaming.
-func phpVarName(key string) (string, bool) {
+// phpVarName returns the variable name PHP makes of a request key, and the
+// bracket path when the key names an array element ("status[]" or
+// "requests[0][path]"). Leading spaces are dropped and spaces and dots in
+// the name become underscores. A '[' without its ']' becomes an underscore
+// and ends the renaming. Text after the last closed bracket is ignored.
+func phpVarName(key string) (string, []string) {
 	key = strings.TrimLeft(key, " ")
 	var b strings.Builder
 	for i := 0; i < len(key); i++ {
@@ -232,21 +264,111 @@ func phpVarName(key string) (string, bool) {
 		case ' ', '.':
 			b.WriteByte('_')
 		case '[':
-			if strings.IndexByte(key[i:], ']') > 0 {
-				return b.String(), true
+			if strings.IndexByte(key[i:], ']') < 0 {
+				b.WriteByte('_')
+				b.WriteString(key[i+1:])
+				return b.String(), nil
 			}
-			b.WriteByte('_')
-			b.WriteString(key[i+1:])
-			return b.String(), false
+			return b.String(), bracketPath(key[i:])
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return b.String(), false
+	return b.String(), nil
+}
+
+// bracketPath reads the segments of "[a][b]...": each segment runs to the
+// next ']', and the path ends at the first character after a ']' that is
+// not '['.
+func bracketPath(s string) []string {
+	path := []string{}
+	for len(s) > 0 && s[0] == '[' {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			break
+		}
+		path = append(path, s[1:end])
+		s = s[end+1:]
+	}
+	return path
 }
 
 // lookupJSON returns a structured parameter from the JSON body.
 func (p *params) lookupJSON(key string) (gjson.Result, bool) {
 	v, ok := p.json[key]
 	return v, ok && v.Type != gjson.Null
+}
+
+// batchEntry is one request of a batch.
+type batchEntry struct {
+	method string
+	path   string
+	body   params
+}
+
+// batchEntries returns the entries of the requests parameter, from the
+// first source that sets it.
+func (p *params) batchEntries() []batchEntry {
+	if v, ok := p.json["requests"]; ok {
+		if !v.IsArray() {
+			return nil
+		}
+		var out []batchEntry
+		for _, e := range v.Array() {
+			be := batchEntry{method: e.Get("method").String(), path: e.Get("path").String()}
+			be.body.setJSON(e.Get("body"))
+			out = append(out, be)
+		}
+		return out
+	}
+	for _, m := range []map[string]phpValue{p.form, p.get} {
+		if v, ok := m["requests"]; ok {
+			return entriesFromElements(v.elements)
+		}
+	}
+	return nil
+}
+
+// entriesFromElements groups the elements of a bracketed requests array by
+// index: requests[0][method], requests[0][path] and
+// requests[0][body][status] make one entry. An empty index appends a new
+// entry, as PHP does.
+func entriesFromElements(elements []phpElement) []batchEntry {
+	byIndex := map[string]*batchEntry{}
+	var order []string
+	next := 0
+	for _, el := range elements {
+		if len(el.path) < 2 {
+			continue
+		}
+		index := el.path[0]
+		if index == "" {
+			index = strconv.Itoa(next)
+		}
+		if n, err := strconv.Atoi(index); err == nil && n >= next {
+			next = n + 1
+		}
+		e := byIndex[index]
+		if e == nil {
+			e = &batchEntry{}
+			e.body.form = map[string]phpValue{}
+			byIndex[index] = e
+			order = append(order, index)
+		}
+		switch {
+		case len(el.path) == 2 && el.path[1] == "method":
+			e.method = el.value
+		case len(el.path) == 2 && el.path[1] == "path":
+			e.path = el.value
+		case len(el.path) == 3 && el.path[1] == "body":
+			e.body.form[el.path[2]] = phpValue{s: el.value}
+		case len(el.path) > 3 && el.path[1] == "body":
+			e.body.form[el.path[2]] = phpValue{array: true}
+		}
+	}
+	out := make([]batchEntry, 0, len(order))
+	for _, index := range order {
+		out = append(out, *byIndex[index])
+	}
+	return out
 }

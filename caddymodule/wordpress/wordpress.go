@@ -96,7 +96,7 @@ func (c *Classifier) Candidate(r *http.Request) bool {
 	default:
 		// WordPress applies a method override to any request method, so
 		// a GET with _method=POST writes.
-		if r.Header.Get("X-HTTP-Method-Override") == "" && !strings.Contains(r.URL.RawQuery, "method") {
+		if r.Header.Get("X-HTTP-Method-Override") == "" && !queryMentions(r.URL.RawQuery, "_method", "method") {
 			return false
 		}
 	}
@@ -108,10 +108,25 @@ func (c *Classifier) Candidate(r *http.Request) bool {
 	if !c.servedByIndex(r.URL.Path) {
 		return false
 	}
-	if strings.Contains(r.URL.RawQuery, "route") {
+	if queryMentions(r.URL.RawQuery, "rest_route", "route") {
 		return true
 	}
 	return r.Method == http.MethodPost && formKind(r.Header.Get("Content-Type")) != ""
+}
+
+// queryMentions reports whether a query string may set the PHP variable
+// name. It looks for word in the raw text first, and decodes the names only
+// when the text has percent escapes, because PHP decodes "_m%65thod" into
+// "_method".
+func queryMentions(raw, name, word string) bool {
+	if strings.Contains(raw, word) {
+		return true
+	}
+	if !strings.Contains(raw, "%") {
+		return false
+	}
+	_, ok := parsePHPQuery(raw)[name]
+	return ok
 }
 
 // request is one REST request as WordPress dispatches it: a top-level
@@ -140,12 +155,7 @@ func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operatio
 		return nil
 	}
 
-	req := request{method: r.Method, route: route}
-	if v, ok := get["_method"]; ok {
-		req.method = strings.ToUpper(v.s)
-	} else if v := r.Header.Get("X-HTTP-Method-Override"); v != "" {
-		req.method = strings.ToUpper(v)
-	}
+	req := request{method: effectiveMethod(r, get), route: route}
 	_, req.envelope = get["_envelope"]
 	req.user, _, _ = r.BasicAuth()
 
@@ -160,8 +170,16 @@ func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operatio
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 		if r.Method == http.MethodPost {
 			req.params.form = form
-		} else if formKind(contentType) == "urlencoded" {
-			req.params.form = parsePHPQuery(string(body))
+		}
+		if req.method != http.MethodPost && len(body) > 0 && implicitForm(contentType) {
+			// WP_REST_Request::parse_body_params reads the body of a
+			// request whose method is not POST as a form, and the values
+			// PHP already parsed from a real POST win.
+			parsed := parsePHPQuery(string(body))
+			for k, v := range req.params.form {
+				parsed[k] = v
+			}
+			req.params.form = parsed
 		}
 	}
 	if v, ok := req.params.lookup("_wpnonce"); ok && v.scalar {
@@ -183,28 +201,20 @@ func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operatio
 
 // classifyBatch reads the entries of a /batch/v1 request. WordPress runs
 // each entry as its own request with the entry's body as form parameters
-// and the query of its path (WP_REST_Server::serve_batch_request_v1).
+// and the query of its path (WP_REST_Server::serve_batch_request_v1). The
+// entries come from the requests parameter of any source: a JSON array, or
+// bracketed form or query names such as requests[0][path].
 func (c *Classifier) classifyBatch(outer request) []*dispatch.Operation {
-	entries, ok := outer.params.lookupJSON("requests")
-	if !ok || !entries.IsArray() {
-		return nil
-	}
 	var ops []*dispatch.Operation
-	for i, e := range entries.Array() {
-		method := strings.ToUpper(e.Get("method").String())
+	for i, e := range outer.params.batchEntries() {
+		method := strings.ToUpper(e.method)
 		if method == "" {
 			method = http.MethodPost
 		}
-		routePath, query, _ := strings.Cut(e.Get("path").String(), "?")
-		sub := request{
-			method:   method,
-			route:    routePath,
-			envelope: false,
-			user:     outer.user,
-			nonce:    outer.nonce,
-		}
+		routePath, query, _ := strings.Cut(e.path, "?")
+		sub := request{method: method, route: routePath, user: outer.user, nonce: outer.nonce}
+		sub.params = e.body
 		sub.params.get = parsePHPQuery(query)
-		sub.params.setJSON(e.Get("body"))
 		if op := c.classifyOne(sub, i); op != nil {
 			op.Detail.(*detail).outerEnvelope = outer.envelope
 			ops = append(ops, op)
@@ -218,5 +228,21 @@ func (c *Classifier) classifyBatch(outer request) []*dispatch.Operation {
 // is a file, and the parameters are in the URL.
 func (c *Classifier) BodyHasParams(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
-	return isJSON(ct) || formKind(ct) != ""
+	if isJSON(ct) || formKind(ct) != "" {
+		return true
+	}
+	return implicitForm(ct) && effectiveMethod(r, parsePHPQuery(r.URL.RawQuery)) != http.MethodPost
+}
+
+// effectiveMethod returns the method WordPress dispatches: the _method query
+// variable, else the X-HTTP-Method-Override header, else the request's
+// (WP_REST_Server::serve_request).
+func effectiveMethod(r *http.Request, get map[string]phpValue) string {
+	if v, ok := get["_method"]; ok {
+		return strings.ToUpper(v.s)
+	}
+	if v := r.Header.Get("X-HTTP-Method-Override"); v != "" {
+		return strings.ToUpper(v)
+	}
+	return r.Method
 }
