@@ -32,7 +32,7 @@ func TestRarerSpellingsClassifyAlike(t *testing.T) {
 		{"form-encoded batch", call{method: "POST", target: "/wp-json/batch/v1", contentType: formType,
 			body: "requests%5B0%5D%5Bpath%5D=%2Fwp%2Fv2%2Fposts%2F61&requests%5B0%5D%5Bbody%5D%5Bstatus%5D=publish"}},
 
-		// wp_is_json_media_type's character class [\w!#\$&-\^\.\+] holds
+		// wp_is_json_media_type's character class [\w!#\$&-\^\.\+] contains
 		// the range from & to ^, which includes '='.
 		{"JSON subtype with equals sign", call{method: "POST", target: "/wp-json/wp/v2/posts/61", contentType: "application/vnd.a=b+json", body: publishJSON}},
 	}
