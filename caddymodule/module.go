@@ -159,7 +159,7 @@ type classifier interface {
 	Candidate(r *http.Request) bool
 	BodyHasParams(r *http.Request) bool
 	Classify(r *http.Request, body []byte) []*dispatch.Operation
-	Complete(ops []*dispatch.Operation, status int, body []byte)
+	Complete(ops []*dispatch.Operation, status int, header http.Header, body []byte)
 	Reject(ops []*dispatch.Operation, status int, message string, data map[string]any) (int, string, []byte)
 }
 

@@ -53,7 +53,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if err := next.ServeHTTP(rec, r); err != nil {
 		return err
 	}
-	h.classifier.Complete(ops, rec.Status(), rec.captured())
+	h.classifier.Complete(ops, rec.Status(), rec.Header(), rec.captured())
 
 	// The answer is complete, so send it before the deliveries are
 	// queued; a failed flush only means the client left.

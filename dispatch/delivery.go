@@ -95,7 +95,7 @@ func NewDelivery(wh *Webhook, event, itemID string, body []byte) *Delivery {
 		Kind:          wh.Kind,
 		Event:         event,
 		ItemID:        itemID,
-		ContentType:   ContentTypeJSON,
+		ContentType:   wh.ContentType(),
 		CreatedAt:     now,
 		State:         StatePending,
 		NextAttemptAt: now,

@@ -80,7 +80,11 @@ func (d *Dispatcher) ReplayDead(since time.Time, f Filter) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		if err := d.Replay(id); err != nil && !errors.Is(err, ErrPending) {
+		err := d.Replay(id)
+		if errors.Is(err, ErrPending) {
+			continue
+		}
+		if err != nil {
 			return n, err
 		}
 		n++

@@ -94,7 +94,7 @@ func EncodeEvent(wh *Webhook, op *Operation, e *Event) ([]byte, error) {
 	default:
 		p.Item = &item
 	}
-	return marshal(p)
+	return encode(wh, "event", p)
 }
 
 // ActionRequest is what a submit action or validation action payload needs
@@ -133,7 +133,17 @@ func EncodeAction(wh *Webhook, req ActionRequest) ([]byte, error) {
 	if !req.OnState {
 		p.NextState = encodeState(req.Transition.To, req.Op.StatusChange.ToState)
 	}
-	return marshal(p)
+	return encode(wh, wh.actionRoot(), p)
+}
+
+// encode returns the payload in the webhook's serialization. The event
+// handler XML root is "event", as Sitecore documents.
+func encode(wh *Webhook, xmlRoot string, v any) ([]byte, error) {
+	b, err := marshal(v)
+	if err != nil || wh.Serialization != "xml" {
+		return b, err
+	}
+	return jsonToXML(xmlRoot, b)
 }
 
 // encodeState returns the WorkflowState object of a state. A state outside

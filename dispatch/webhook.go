@@ -35,9 +35,13 @@ type Webhook struct {
 	// URL receives the POST. It must be http or https.
 	URL string `json:"url"`
 
-	// Serialization is the payload format. Only "json" (the default) is
-	// implemented so far.
+	// Serialization is the payload format: "json" (the default) or "xml".
 	Serialization string `json:"serialization,omitempty"`
+
+	// XMLRoot is the root element of XML submit and validation action
+	// payloads, which Sitecore does not document. Event handler payloads
+	// use "event", as Sitecore documents. Default: "data".
+	XMLRoot string `json:"xml_root,omitempty"`
 
 	// Authorization names an entry of the handler's authorizations. Empty
 	// sends no credentials.
@@ -96,6 +100,22 @@ type Webhook struct {
 
 	// keys are the decoded signing secrets.
 	keys []signingKey
+}
+
+// ContentType returns the Content-Type of the webhook's payloads.
+func (wh *Webhook) ContentType() string {
+	if wh.Serialization == "xml" {
+		return ContentTypeXML
+	}
+	return ContentTypeJSON
+}
+
+// actionRoot returns the root element of XML action payloads.
+func (wh *Webhook) actionRoot() string {
+	if wh.XMLRoot != "" {
+		return wh.XMLRoot
+	}
+	return "data"
 }
 
 // Rules select items for an event handler. All rules that are set must match;
@@ -168,8 +188,9 @@ func (wh *Webhook) Prepare(kind Kind, auths map[string]*Authorization) error {
 	switch wh.Serialization {
 	case "", "json":
 		wh.Serialization = "json"
+	case "xml":
 	default:
-		return fmt.Errorf("%s %q: serialization %q: only json is supported", kind, wh.Name, wh.Serialization)
+		return fmt.Errorf("%s %q: serialization %q: must be json or xml", kind, wh.Name, wh.Serialization)
 	}
 	if wh.Authorization != "" {
 		a, ok := auths[wh.Authorization]

@@ -143,10 +143,10 @@ func TestPrepareRejectsInvalidWebhooks(t *testing.T) {
 			wantText: []string{`"search"`, "no events"},
 		},
 		{
-			name:     "xml serialization",
+			name:     "unknown serialization",
 			kind:     KindEventHandler,
-			webhook:  Webhook{Name: "search", URL: "https://receiver.example/hook", Events: []string{EventItemSaved}, Serialization: "xml"},
-			wantText: []string{`"xml"`},
+			webhook:  Webhook{Name: "search", URL: "https://receiver.example/hook", Events: []string{EventItemSaved}, Serialization: "yaml"},
+			wantText: []string{`"yaml"`, "json or xml"},
 		},
 		{
 			name:     "undefined authorization",

@@ -68,7 +68,7 @@ func (d *Dispatcher) attemptEntry(e *entry) {
 	case a.Status == http.StatusGone:
 		d.finish(e, StateDead, "receiver answered 410 Gone", time.Time{})
 	case del.attemptsSinceReplay() >= d.conf().Retry.MaxAttempts:
-		d.finish(e, StateDead, fmt.Sprintf("no success after %d attempts", del.attemptsSinceReplay()), time.Time{})
+		d.finish(e, StateDead, fmt.Sprintf("no success after %d attempt(s)", del.attemptsSinceReplay()), time.Time{})
 	case time.Since(del.CreatedAt) >= d.conf().Retry.MaxAge:
 		d.finish(e, StateDead, fmt.Sprintf("still failing %s after it was created", d.conf().Retry.MaxAge), time.Time{})
 	default:
@@ -125,6 +125,7 @@ func (d *Dispatcher) attempt(wh *Webhook, del *Delivery, body []byte) (Attempt, 
 	a := Attempt{At: start}
 	req, err := d.newRequest(ctx, wh, body, del.ID, start)
 	if err != nil {
+		a.Duration = Duration(time.Since(start))
 		a.Error = err.Error()
 		return a, 0
 	}
@@ -160,7 +161,7 @@ func (d *Dispatcher) newRequest(ctx context.Context, wh *Webhook, body []byte, i
 	if err != nil {
 		return nil, fmt.Errorf("building request: %v", redactURLError(err))
 	}
-	req.Header.Set("Content-Type", ContentTypeJSON)
+	req.Header.Set("Content-Type", wh.ContentType())
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("webhook-id", id)
 	if len(wh.keys) > 0 {

@@ -396,7 +396,7 @@ func TestRecordedEditorialFlow(t *testing.T) {
 				beforeStatus = http.StatusUnauthorized
 			}
 			runLookups(ops, response{beforeStatus, tc.before})
-			c.Complete(ops, tc.response.status, []byte(tc.response.body))
+			c.Complete(ops, tc.response.status, nil, []byte(tc.response.body))
 
 			if got := changeOf(op.StatusChange); !reflect.DeepEqual(got, tc.wantChange) {
 				t.Errorf("StatusChange = %+v, want %+v", got, tc.wantChange)
@@ -479,7 +479,7 @@ func TestSavedEventFieldChanges(t *testing.T) {
 	}
 	before := strings.Replace(post(5, "draft", ""), `"raw":"Spring launch (v2)"`, `"raw":"Spring launch"`, 1)
 	runLookups(ops, response{200, before})
-	c.Complete(ops, 200, []byte(post(5, "pending", "")))
+	c.Complete(ops, 200, nil, []byte(post(5, "pending", "")))
 
 	op := ops[0]
 	if len(op.Events) != 1 || op.Events[0].Changes == nil {
@@ -540,7 +540,7 @@ func TestEnvelopeStatusDecidesSuccess(t *testing.T) {
 				t.Fatalf("Classify returned %d operations, want 1", len(ops))
 			}
 			runLookups(ops, response{200, post(5, "pending", "")})
-			c.Complete(ops, tc.response.status, []byte(tc.response.body))
+			c.Complete(ops, tc.response.status, nil, []byte(tc.response.body))
 
 			if ops[0].Succeeded != tc.wantSucceeded {
 				t.Errorf("Succeeded = %v, want %v", ops[0].Succeeded, tc.wantSucceeded)
@@ -568,7 +568,7 @@ func TestBatchEntriesOwnResponse(t *testing.T) {
 	}
 
 	runLookups(ops, response{200, post(5, "draft", "")})
-	c.Complete(ops, 207, []byte(`{"responses":[`+
+	c.Complete(ops, 207, nil, []byte(`{"responses":[`+
 		`{"body":`+restError("rest_cannot_publish", cannotPublish, 403)+`,"status":403,"headers":[]},`+
 		`{"status":200,"headers":{"Allow":"GET, POST, PUT, PATCH, DELETE"},"body":`+post(6, "pending", "")+`}]}`))
 
@@ -600,7 +600,7 @@ func TestBatchSkipsEntriesOtherThanPosts(t *testing.T) {
 	}
 
 	runLookups(ops, response{200, post(5, "pending", "")})
-	c.Complete(ops, 207, []byte(`{"responses":[`+
+	c.Complete(ops, 207, nil, []byte(`{"responses":[`+
 		`{"status":200,"headers":{},"body":{"id":3,"name":"Ed","slug":"editor"}},`+
 		`{"status":200,"headers":{},"body":`+post(5, "draft", "")+`}]}`))
 
@@ -627,7 +627,7 @@ func TestBatchFailedValidationSucceedsNothing(t *testing.T) {
 	}
 
 	runLookups(ops, response{200, post(5, "pending", "")})
-	c.Complete(ops, 207, []byte(`{"failed":"validation","responses":[null,`+
+	c.Complete(ops, 207, nil, []byte(`{"failed":"validation","responses":[null,`+
 		`{"body":{"code":"rest_invalid_param","message":"Invalid parameter(s): status","data":{"status":400}},"status":400,"headers":{}}]}`))
 
 	for i, op := range ops {
@@ -646,7 +646,7 @@ func TestBatchInsideEnvelope(t *testing.T) {
 	}
 
 	runLookups(ops, response{200, post(5, "pending", "")})
-	c.Complete(ops, 200, []byte(`{"body":{"responses":[{"status":200,"headers":{},"body":`+
+	c.Complete(ops, 200, nil, []byte(`{"body":{"responses":[{"status":200,"headers":{},"body":`+
 		post(5, "publish", "spring-launch-v2")+`}]},"status":207,"headers":{}}`))
 
 	if !ops[0].Succeeded {
@@ -664,7 +664,7 @@ func TestDeleteRevisionRemovesVersion(t *testing.T) {
 		t.Fatalf("Classify returned %d operations, want 1", len(ops))
 	}
 
-	c.Complete(ops, 200, []byte(`{"deleted":true,"previous":{"id":14,"parent":13,"slug":"13-revision-v1"}}`))
+	c.Complete(ops, 200, nil, []byte(`{"deleted":true,"previous":{"id":14,"parent":13,"slug":"13-revision-v1"}}`))
 
 	want := []dispatch.Event{{Name: dispatch.EventItemVersionRemoved}}
 	if got := eventsWithoutChanges(ops[0].Events); !reflect.DeepEqual(got, want) {

@@ -1,6 +1,8 @@
 package wordpress
 
 import (
+	"net/http"
+
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 	"github.com/tidwall/gjson"
 )
@@ -14,8 +16,9 @@ func (c *Classifier) NeedsResponse([]*dispatch.Operation) bool {
 
 // Complete reads the CMS answer to a classified request: it marks each
 // operation that succeeded and fills the item and the events from the post
-// that WordPress returned. body may be a prefix of a longer answer.
-func (c *Classifier) Complete(ops []*dispatch.Operation, status int, body []byte) {
+// that WordPress returned. body may be a prefix of a longer answer; the
+// header is not needed.
+func (c *Classifier) Complete(ops []*dispatch.Operation, status int, _ http.Header, body []byte) {
 	answer := gjson.ParseBytes(body)
 	for _, op := range ops {
 		d := op.Detail.(*detail)

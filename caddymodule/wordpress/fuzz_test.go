@@ -94,7 +94,7 @@ func FuzzClassify(f *testing.F) {
 			}
 		}
 		for _, status := range []int{http.StatusOK, http.StatusMultiStatus, http.StatusForbidden} {
-			c.Complete(ops, status, response)
+			c.Complete(ops, status, nil, response)
 		}
 
 		status, contentType, rejected := c.Reject(ops, http.StatusConflict, string(body), map[string]any{"webhook": method})

@@ -149,7 +149,7 @@ func TestSpellingsClassifyAlike(t *testing.T) {
 				t.Fatalf("operation = item %q, change %+v; want post 61 to publish", ops[0].Item.ID, ops[0].StatusChange)
 			}
 			runLookups(ops, pending61)
-			c.Complete(ops, tc.response.status, []byte(tc.response.body))
+			c.Complete(ops, tc.response.status, nil, []byte(tc.response.body))
 
 			got := outcomeOf(ops[0])
 			if i == 0 {
@@ -216,7 +216,7 @@ func TestTrashSpellingsClassifyAlike(t *testing.T) {
 				t.Fatalf("Classify returned %d operations, want 1", len(ops))
 			}
 			runLookups(ops, response{200, post(61, "publish", "spring-launch-v2")})
-			c.Complete(ops, http.StatusOK, []byte(trashed))
+			c.Complete(ops, http.StatusOK, nil, []byte(trashed))
 
 			if got := outcomeOf(ops[0]); !reflect.DeepEqual(got, want) {
 				t.Errorf("outcome\n got: %+v\nwant: %+v", got, want)
