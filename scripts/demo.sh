@@ -3,18 +3,31 @@
 # each webhook as it arrives, and a scripted editorial flow in which a
 # publish is blocked by a validation action, then allowed.
 #
-# Needs the WordPress packages (sudo bash .ci/install-deps.sh) and the ports
-# 8080 (Caddy), 8081 (WordPress), 9000 (receiver) and 2019 (Caddy's admin
-# API) free on 127.0.0.1. DEMO_KEEP=1 leaves everything running afterwards.
+# Needs the WordPress packages (bash .ci/install-deps.sh, as root) and the
+# ports 8080 (Caddy), 8081 (WordPress), 9000 (receiver) and 2019 (Caddy's
+# admin API) free on 127.0.0.1. DEMO_KEEP=1 leaves everything running
+# afterwards and prints how to stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
+for port in 8080 8081 9000 2019; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: port $port on 127.0.0.1 is in use; stop what listens there (a demo left running with DEMO_KEEP=1?) and run again" >&2
+    exit 1
+  fi
+done
+
 demo_dir=$(mktemp -d /tmp/cms-webhooks-demo.XXXXXX)
+# Caddy keeps its data, the delivery queue included, in the demo folder, so
+# runs do not share deliveries with each other or with another Caddy.
+export XDG_DATA_HOME="$demo_dir/data" XDG_CONFIG_HOME="$demo_dir/config"
 pids=()
 cleanup() {
   if [ "${DEMO_KEEP:-}" = 1 ]; then
-    echo "Left running (DEMO_KEEP=1): Caddy on :8080, WordPress on :8081, receiver on :9000; files in $demo_dir"
+    echo "Left running (DEMO_KEEP=1): Caddy on 127.0.0.1:8080, WordPress on 127.0.0.1:8081, receiver on 127.0.0.1:9000."
+    echo "Files, logs and the delivery queue: $demo_dir"
+    echo "Stop it with: kill ${pids[*]}; bash $root/integration/wordpress/stop.sh $demo_dir/wp"
     return
   fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -32,7 +45,9 @@ step "Starting WordPress on 127.0.0.1:8081, behind the sidecar on 127.0.0.1:8080
 WP_DIR="$demo_dir/wp" WP_PORT=8081 WP_URL=http://127.0.0.1:8080 bash integration/wordpress/start.sh
 
 step "Starting the receiver on 127.0.0.1:9000 (its output is the indented part below)"
-bin/demoreceiver -addr 127.0.0.1:9000 2>&1 | sed -u 's/^/    receiver | /' &
+# The receiver writes through sed, and $! is the receiver itself, so that
+# cleanup stops it.
+bin/demoreceiver -addr 127.0.0.1:9000 > >(sed -u 's/^/    receiver | /') 2>&1 &
 pids+=($!)
 
 step "Starting Caddy with caddyfile-examples/wordpress.Caddyfile"
@@ -57,6 +72,12 @@ call() {
 d=json.load(open(sys.argv[1]))
 print({k: d[k] for k in ("id","status","code","message") if k in d})' "$demo_dir/answer.json" 2>/dev/null || head -c 200 "$demo_dir/answer.json")"
 }
+
+if ! curl -fs -o /dev/null http://127.0.0.1:8080/wp-json/; then
+  echo "demo: Caddy did not start; its log:" >&2
+  cat "$demo_dir/caddy.log" >&2
+  exit 1
+fi
 
 step "The contributor writes a draft (event handler: item:added)"
 call "$contributor" POST /posts '{"title":"Spring launch","content":"<p>We launch in March.</p>","status":"draft"}'
