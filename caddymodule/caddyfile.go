@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/dustin/go-humanize"
 
+	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
 	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/wordpress"
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
@@ -30,7 +31,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
 //
 //	cms_webhooks {
-//		cms          wordpress
+//		cms          wordpress|sitecore
 //		budget       <duration>
 //		max_body     <size>
 //		max_response <size>
@@ -39,6 +40,14 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			rest_prefix <path>
 //			namespaces  <namespace...>
 //			post_types  <route base...>
+//		}
+//
+//		sitecore {
+//			item_service_path   <path>
+//			authoring_path      <path>
+//			pages_path          <path>
+//			legacy_graphql_path <path>
+//			user_claim          <claim>
 //		}
 //
 //		authorization <name> {
@@ -68,7 +77,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //
 //		event_handler <name> {
 //			events <event...>
-//			rule template|parent|item <value...>
+//			rule template|parent|item|path <value...>
 //			<webhook settings>
 //		}
 //
@@ -99,7 +108,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		}
 //	}
 //
-// The webhook settings are: url <url>, serialization json,
+// The webhook settings are: url <url>, serialization json|xml,
+// xml_root <element> (of action payloads in XML),
 // authorization <name>, id <guid>, timeout <duration>, disabled, and
 // signing_secret <whsec_...>, which may be repeated to rotate secrets.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -111,7 +121,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		var err error
 		switch d.Val() {
 		case "cms":
-			err = parseOneOf(d, &h.CMS, "wordpress")
+			err = parseOneOf(d, &h.CMS, "wordpress", "sitecore")
+		case "sitecore":
+			err = h.parseSitecore(d)
 		case "budget":
 			err = parseDuration(d, &h.Budget)
 		case "max_body":
@@ -191,6 +203,41 @@ func (h *Handler) parseWordPress(d *caddyfile.Dispenser) error {
 			h.WordPress.PostTypes = append(h.WordPress.PostTypes, d.RemainingArgs()...)
 		default:
 			return d.Errf("unrecognized wordpress option '%s'", d.Val())
+		}
+	}
+	return nil
+}
+
+func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
+	if h.Sitecore != nil {
+		return d.Err("sitecore block given twice")
+	}
+	h.Sitecore = &sitecore.Config{}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		var dst *string
+		switch d.Val() {
+		case "item_service_path":
+			dst = &h.Sitecore.ItemServicePath
+		case "authoring_path":
+			dst = &h.Sitecore.AuthoringPath
+		case "pages_path":
+			dst = &h.Sitecore.PagesPath
+		case "legacy_graphql_path":
+			dst = &h.Sitecore.LegacyGraphQLPath
+		case "user_claim":
+			dst = &h.Sitecore.UserClaim
+		default:
+			return d.Errf("unrecognized sitecore option '%s'", d.Val())
+		}
+		name := d.Val()
+		if err := parseString(d, dst); err != nil {
+			return err
+		}
+		if name != "user_claim" && !strings.HasPrefix(*dst, "/") {
+			return d.Errf("invalid %s '%s': must start with /", name, *dst)
 		}
 	}
 	return nil
@@ -477,7 +524,7 @@ var webhookOptions = map[dispatch.Kind][]string{
 }
 
 func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch.Webhook, opt string) error {
-	common := []string{"url", "serialization", "authorization", "id", "timeout", "disabled", "signing_secret"}
+	common := []string{"url", "serialization", "xml_root", "authorization", "id", "timeout", "disabled", "signing_secret"}
 	if !slices.Contains(common, opt) && !slices.Contains(webhookOptions[kind], opt) {
 		return d.Errf("%s '%s': unrecognized option '%s'", kind, wh.Name, opt)
 	}
@@ -492,7 +539,9 @@ func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch
 			}
 		}
 	case "serialization":
-		return parseOneOf(d, &wh.Serialization, "json")
+		return parseOneOf(d, &wh.Serialization, "json", "xml")
+	case "xml_root":
+		return parseString(d, &wh.XMLRoot)
 	case "authorization":
 		return parseString(d, &wh.Authorization)
 	case "id":
@@ -557,7 +606,7 @@ func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch
 func parseRule(d *caddyfile.Dispenser, wh *dispatch.Webhook) error {
 	args := d.RemainingArgs()
 	if len(args) < 2 {
-		return d.Err("rule takes a kind (template, parent or item) and at least one value")
+		return d.Err("rule takes a kind (template, parent, item or path) and at least one value")
 	}
 	if wh.Rules == nil {
 		wh.Rules = &dispatch.Rules{}
@@ -569,8 +618,10 @@ func parseRule(d *caddyfile.Dispenser, wh *dispatch.Webhook) error {
 		wh.Rules.Parents = append(wh.Rules.Parents, args[1:]...)
 	case "item":
 		wh.Rules.Items = append(wh.Rules.Items, args[1:]...)
+	case "path":
+		wh.Rules.Paths = append(wh.Rules.Paths, args[1:]...)
 	default:
-		return d.Errf("unknown rule '%s' (known: template, parent, item)", args[0])
+		return d.Errf("unknown rule '%s' (known: template, parent, item, path)", args[0])
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) 
 		if op.StatusChange == nil {
 			continue
 		}
-		w := h.workflowFor(op.Item.TemplateName)
+		w := h.workflowOf(op)
 		if w == nil {
 			continue
 		}

@@ -121,6 +121,20 @@ func (h *Handler) workflow(name string) *dispatch.Workflow {
 	return nil
 }
 
+// workflowOf returns the workflow that a status change belongs to: the one
+// that has its command id, or the one for the item's template.
+func (h *Handler) workflowOf(op *dispatch.Operation) *dispatch.Workflow {
+	if id := op.StatusChange.CommandID; id != "" {
+		for _, w := range h.Workflows {
+			if w.CommandByID(id) != nil {
+				return w
+			}
+		}
+		return nil
+	}
+	return h.workflowFor(op.Item.TemplateName)
+}
+
 // workflowFor returns the workflow that items of the template are in. An
 // unknown template, as in a request that creates an item, takes the first
 // workflow that applies to every template, or the only workflow.

@@ -68,7 +68,7 @@ func (h *Handler) submitActions(op *dispatch.Operation, add func(*dispatch.Webho
 	if op.StatusChange == nil || op.LookupFailed {
 		return
 	}
-	w := h.workflowFor(op.Item.TemplateName)
+	w := h.workflowOf(op)
 	if w == nil {
 		return
 	}
@@ -76,20 +76,25 @@ func (h *Handler) submitActions(op *dispatch.Operation, add func(*dispatch.Webho
 	if t == nil || t.Blocked {
 		return
 	}
-	for _, wh := range h.SubmitActions {
-		if wh.Disabled || wh.Workflow != w.Name {
-			continue
+	// The command's actions run first, then those of the state the item
+	// entered, as Sitecore runs command actions before state actions.
+	for _, onState := range []bool{false, true} {
+		for _, wh := range h.SubmitActions {
+			if wh.Disabled || wh.Workflow != w.Name {
+				continue
+			}
+			if onState && (wh.State == "" || t.To == nil || wh.State != t.To.Key) {
+				continue
+			}
+			if !onState && (wh.Command == "" || t.Command == nil || wh.Command != t.Command.Name) {
+				continue
+			}
+			event := wh.Command
+			if onState {
+				event = "state:" + wh.State
+			}
+			body, err := dispatch.EncodeAction(wh, dispatch.ActionRequest{Op: op, Transition: t, OnState: onState})
+			add(wh, event, op.Item.ID, body, err)
 		}
-		onCommand := wh.Command != "" && t.Command != nil && wh.Command == t.Command.Name
-		onState := wh.State != "" && t.To != nil && wh.State == t.To.Key
-		if !onCommand && !onState {
-			continue
-		}
-		event := wh.Command
-		if onState {
-			event = "state:" + wh.State
-		}
-		body, err := dispatch.EncodeAction(wh, dispatch.ActionRequest{Op: op, Transition: t, OnState: onState})
-		add(wh, event, op.Item.ID, body, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
 	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/wordpress"
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
@@ -47,13 +48,17 @@ const (
 // body, or that does not answer within the budget, blocks the command
 // unless it is set to on_error allow or mode shadow.
 type Handler struct {
-	// CMS names the classifier of the CMS behind the handler. Only
-	// "wordpress" is implemented. Default: "wordpress".
+	// CMS names the classifier of the CMS behind the handler: "wordpress"
+	// or "sitecore". Default: "wordpress".
 	CMS string `json:"cms,omitempty"`
 
 	// WordPress adapts the WordPress classifier to the site: REST prefix,
 	// namespaces and post types.
 	WordPress *wordpress.Config `json:"wordpress,omitempty"`
+
+	// Sitecore adapts the Sitecore classifier to the instance: the API
+	// paths and the token claim that holds the user name.
+	Sitecore *sitecore.Config `json:"sitecore,omitempty"`
 
 	// Budget bounds the time of all validation actions of one request, and
 	// of the reads of the CMS that come before them. Default: 10s, as
@@ -193,8 +198,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			cfg = *h.WordPress
 		}
 		h.classifier = wordpress.New(cfg)
+	case "sitecore":
+		cfg := sitecore.Config{}
+		if h.Sitecore != nil {
+			cfg = *h.Sitecore
+		}
+		h.classifier = sitecore.New(cfg)
 	default:
-		return fmt.Errorf("cms %q: unknown CMS (known: wordpress)", h.CMS)
+		return fmt.Errorf("cms %q: unknown CMS (known: wordpress, sitecore)", h.CMS)
 	}
 
 	if err := h.prepareWebhooks(); err != nil {

@@ -18,6 +18,11 @@ type Item struct {
 	SharedFields      []Field `json:"SharedFields,omitempty"`
 	UnversionedFields []Field `json:"UnversionedFields,omitempty"`
 	VersionedFields   []Field `json:"VersionedFields,omitempty"`
+
+	// Path is the item's path in the content tree, such as
+	// /sitecore/content/Home/News, when the traffic tells. Sitecore's
+	// payload has no path, so it only serves the rules.
+	Path string `json:"-"`
 }
 
 // Field is one element of SharedFields, UnversionedFields or VersionedFields.

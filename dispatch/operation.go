@@ -97,6 +97,12 @@ type StatusChange struct {
 	// Created is set when the item is created in ToState, so FromState is
 	// the workflow's initial state.
 	Created bool
+
+	// CommandID names the workflow command by its id, when the request
+	// runs a command rather than setting a state (Sitecore's
+	// executeWorkflowCommand). The command's own states then decide the
+	// transition, and FromState and ToState may be empty.
+	CommandID string
 }
 
 // Lookup is a read of the CMS that an operation needs before the request is

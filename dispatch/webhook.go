@@ -130,6 +130,10 @@ type Rules struct {
 
 	// Items match the item's own id.
 	Items []string `json:"items,omitempty"`
+
+	// Paths match an item at or below one of these content tree paths,
+	// without regard to case, such as /sitecore/content/Home/News.
+	Paths []string `json:"paths,omitempty"`
 }
 
 // Duration is a time.Duration that reads "10s" as well as nanoseconds in JSON.
@@ -289,7 +293,25 @@ func (wh *Webhook) Matches(event string, item *Item) bool {
 	if len(r.Items) > 0 && !containsGUID(r.Items, item.ID) {
 		return false
 	}
+	if len(r.Paths) > 0 && !underAnyPath(r.Paths, item.Path) {
+		return false
+	}
 	return true
+}
+
+// underAnyPath reports whether path is one of the roots or below one.
+func underAnyPath(roots []string, path string) bool {
+	if path == "" {
+		return false
+	}
+	p := strings.ToLower(strings.TrimRight(path, "/"))
+	for _, root := range roots {
+		r := strings.ToLower(strings.TrimRight(root, "/"))
+		if p == r || strings.HasPrefix(p, r+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // containsGUID compares ids as GUIDs when both parse as GUIDs, so that any

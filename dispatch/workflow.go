@@ -154,6 +154,21 @@ func (w *Workflow) stateOrAlias(key, alias string) *State {
 	return nil
 }
 
+// CommandByID returns the command whose id is the GUID id in any spelling,
+// or nil.
+func (w *Workflow) CommandByID(id string) *Command {
+	want, err := ParseGUID(id)
+	if err != nil {
+		return nil
+	}
+	for _, c := range w.Commands {
+		if got, err := ParseGUID(c.ID); err == nil && got == want {
+			return c
+		}
+	}
+	return nil
+}
+
 // Initial returns the initial state.
 func (w *Workflow) Initial() *State {
 	return w.States[0]
@@ -170,6 +185,13 @@ func (w *Workflow) AppliesTo(template string) bool {
 // state when the change is a creation. It returns nil when neither state
 // belongs to the workflow, so the change is not a workflow matter.
 func (w *Workflow) Match(change *StatusChange) *Transition {
+	if change.CommandID != "" {
+		c := w.CommandByID(change.CommandID)
+		if c == nil {
+			return nil
+		}
+		return &Transition{Workflow: w, From: w.State(c.From), To: w.State(c.To), Command: c}
+	}
 	from := w.stateOrAlias(change.FromState, change.FromAlias)
 	if from == nil && (change.Created || change.FromState == "" || change.FromState == "auto-draft") {
 		from = w.Initial()

@@ -1,0 +1,176 @@
+// Package sitecore classifies the content-management traffic of Sitecore XM
+// 10.3 and later: the Sitecore Services Client ItemService REST API, the
+// Authoring and Management GraphQL API, the Pages (Horizon) GraphQL
+// endpoint and the legacy /sitecore/api/graph endpoint.
+//
+// GraphQL documents are read with a GraphQL parser, so aliases, several
+// mutations in one document, several operations with operationName,
+// variables, fragments and batched request arrays are all understood. An
+// item id matches in any of Sitecore's spellings, and paths match without
+// regard to case, as IIS routes them.
+package sitecore
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+// Config adapts the classifier to a Sitecore instance.
+type Config struct {
+	// ItemServicePath is the root of the ItemService routes.
+	// Default: "/sitecore/api/ssc/item".
+	ItemServicePath string `json:"item_service_path,omitempty"`
+
+	// AuthoringPath is the Authoring and Management GraphQL endpoint.
+	// Default: "/sitecore/api/authoring/graphql/v1".
+	AuthoringPath string `json:"authoring_path,omitempty"`
+
+	// PagesPath is the GraphQL endpoint of the Pages editor, whose
+	// mutations name their arguments differently.
+	// Default: "/sitecore/api/ssc/horizon/query".
+	PagesPath string `json:"pages_path,omitempty"`
+
+	// LegacyGraphQLPath is the prefix of the legacy GraphQL endpoints,
+	// followed by the database. Default: "/sitecore/api/graph/items".
+	LegacyGraphQLPath string `json:"legacy_graphql_path,omitempty"`
+
+	// UserClaim is the claim of the bearer token (a JWT) that holds the
+	// user name sent as UserName, such as "sitecore\editor". The token is
+	// read, not verified: the CMS verifies it. Default: "name".
+	UserClaim string `json:"user_claim,omitempty"`
+}
+
+// Classifier reads Sitecore requests and responses.
+type Classifier struct {
+	cfg Config
+}
+
+// New returns a classifier for the configuration.
+func New(cfg Config) *Classifier {
+	def := func(v *string, d string) {
+		*v = strings.TrimRight(*v, "/")
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&cfg.ItemServicePath, "/sitecore/api/ssc/item")
+	def(&cfg.AuthoringPath, "/sitecore/api/authoring/graphql/v1")
+	def(&cfg.PagesPath, "/sitecore/api/ssc/horizon/query")
+	def(&cfg.LegacyGraphQLPath, "/sitecore/api/graph/items")
+	if cfg.UserClaim == "" {
+		cfg.UserClaim = "name"
+	}
+	return &Classifier{cfg: cfg}
+}
+
+// api names the API family of a request.
+type api int
+
+const (
+	apiNone api = iota
+	apiItemService
+	apiAuthoring
+	apiPages
+	apiLegacy
+)
+
+// apiOf returns the API family of a request by its method and path.
+func (c *Classifier) apiOf(r *http.Request) (api, string) {
+	p := r.URL.Path
+	if rest, ok := cutPrefixFold(p, c.cfg.ItemServicePath); ok && (rest == "" || rest[0] == '/') {
+		switch r.Method {
+		case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+			return apiItemService, rest
+		}
+		return apiNone, ""
+	}
+	if r.Method != http.MethodPost {
+		// The GraphQL endpoints take mutations by POST only.
+		return apiNone, ""
+	}
+	switch {
+	case strings.EqualFold(strings.TrimRight(p, "/"), c.cfg.AuthoringPath):
+		return apiAuthoring, ""
+	case strings.EqualFold(strings.TrimRight(p, "/"), c.cfg.PagesPath):
+		return apiPages, ""
+	}
+	if rest, ok := cutPrefixFold(p, c.cfg.LegacyGraphQLPath+"/"); ok && rest != "" && !strings.Contains(strings.TrimRight(rest, "/"), "/") {
+		return apiLegacy, ""
+	}
+	return apiNone, ""
+}
+
+// Candidate reports, from the method and path alone, whether a request can
+// be an authoring write.
+func (c *Classifier) Candidate(r *http.Request) bool {
+	a, _ := c.apiOf(r)
+	return a != apiNone
+}
+
+// BodyHasParams reports whether the body carries what the classifier reads:
+// every classified Sitecore request has a JSON body or none.
+func (c *Classifier) BodyHasParams(*http.Request) bool {
+	return true
+}
+
+// Classify returns the operations a buffered request asks for, or nil. A
+// body that is not valid JSON or GraphQL yields nil, so the request passes
+// through unchanged and the CMS answers it.
+func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operation {
+	a, rest := c.apiOf(r)
+	user := c.userName(r)
+	var ops []*dispatch.Operation
+	switch a {
+	case apiItemService:
+		ops = c.classifyItemService(r, rest, body)
+	case apiAuthoring, apiPages, apiLegacy:
+		ops = c.classifyGraphQL(a, body)
+	}
+	for _, op := range ops {
+		op.UserName = user
+	}
+	return ops
+}
+
+// userName reads the user name claim of a bearer token.
+func (c *Classifier) userName(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		return ""
+	}
+	parts := strings.Split(strings.TrimSpace(token), ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	name, _ := claims[c.cfg.UserClaim].(string)
+	return name
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return "", false
+	}
+	return s[len(prefix):], true
+}
+
+// normalizeID returns a GUID in the payload spelling (lower case, dashed,
+// no braces), or the text unchanged when it is not a GUID.
+func normalizeID(s string) string {
+	if g, err := dispatch.ParseGUID(s); err == nil {
+		return g
+	}
+	return s
+}
