@@ -17,6 +17,12 @@ type teeRecorder struct {
 	status int
 	limit  int64
 	buf    bytes.Buffer
+
+	// clientErr is the first failed write to the client. After it, the
+	// recorder only keeps the prefix, so that the CMS's answer is still
+	// read to the end: the write it reports has happened, and its events
+	// must fire even though the client left.
+	clientErr error
 }
 
 func newTeeRecorder(w http.ResponseWriter, limit int64) *teeRecorder {
@@ -37,7 +43,13 @@ func (t *teeRecorder) Write(p []byte) (int, error) {
 	if room := t.limit - int64(t.buf.Len()); room > 0 {
 		t.buf.Write(p[:min(room, int64(len(p)))])
 	}
-	return t.ResponseWriterWrapper.Write(p)
+	if t.clientErr != nil {
+		return len(p), nil
+	}
+	if _, err := t.ResponseWriterWrapper.Write(p); err != nil {
+		t.clientErr = err
+	}
+	return len(p), nil
 }
 
 // Status returns the status the next handler sent.

@@ -49,8 +49,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	cancel()
 
+	// Once forwarded, the write reaches the CMS whether or not the client
+	// stays, so the client leaving must not cancel reading the CMS's
+	// answer, or its events would be lost. reverse_proxy's own timeouts
+	// still bound the exchange.
 	rec := newTeeRecorder(w, h.MaxResponse)
-	if err := next.ServeHTTP(rec, r); err != nil {
+	err = next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
+	if err != nil && (rec.status < 200 || rec.status > 299) {
 		return err
 	}
 	h.classifier.Complete(ops, rec.Status(), rec.Header(), rec.captured())
@@ -59,7 +64,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// queued; a failed flush only means the client left.
 	_ = http.NewResponseController(w).Flush()
 	h.enqueue(ops)
-	return nil
+	if rec.clientErr != nil {
+		h.logger.Debug("client left before the answer was sent; events were queued",
+			zap.String("uri", r.RequestURI), zap.Error(rec.clientErr))
+	}
+	return err
 }
 
 // bufferBody reads the request body up to MaxBody and puts back a body that

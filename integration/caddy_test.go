@@ -35,24 +35,39 @@ type caddyOptions struct {
 	// site is the body of the site block: the cms_webhooks directive and
 	// the reverse_proxy behind it.
 	site string
+
+	// global holds extra lines for the global options block, such as
+	// metrics.
+	global string
+
+	// env is added to the process environment, for {env.*} placeholders.
+	env []string
 }
 
 // caddyfileFor returns a complete Caddyfile: global options that keep Caddy
 // on loopback and out of the user's folders, and one plain-HTTP site.
 func caddyfileFor(port, adminPort int, site string) string {
+	return caddyfileWith(port, adminPort, "", site)
+}
+
+// caddyfileWith is caddyfileFor with extra lines in the global options.
+func caddyfileWith(port, adminPort int, global, site string) string {
+	if global != "" {
+		global = indent(global, "\t") + "\n"
+	}
 	return fmt.Sprintf(`{
 	admin 127.0.0.1:%d
 	auto_https off
 	http_port %d
 	persist_config off
 	grace_period 2s
-}
+%s}
 
 http://:%d {
 	bind 127.0.0.1
 %s
 }
-`, adminPort, port, port, indent(site, "\t"))
+`, adminPort, port, global, port, indent(site, "\t"))
 }
 
 // sidecarSite returns a site body with the given cms_webhooks block in front
@@ -85,7 +100,7 @@ func startCaddy(t *testing.T, opts caddyOptions) *caddyServer {
 	c.logPath = filepath.Join(dir, "caddy.log")
 
 	config := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(config, []byte(caddyfileFor(c.port, c.adminPort, opts.site)), 0o644); err != nil {
+	if err := os.WriteFile(config, []byte(caddyfileWith(c.port, c.adminPort, opts.global, opts.site)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	logFile, err := os.Create(c.logPath)
@@ -100,6 +115,7 @@ func startCaddy(t *testing.T, opts caddyOptions) *caddyServer {
 		"XDG_DATA_HOME="+filepath.Join(dir, "data"),
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 	)
+	c.cmd.Env = append(c.cmd.Env, opts.env...)
 	if err := c.cmd.Start(); err != nil {
 		logFile.Close()
 		t.Fatalf("starting %s: %v", caddyBin, err)
@@ -112,7 +128,7 @@ func startCaddy(t *testing.T, opts caddyOptions) *caddyServer {
 	t.Cleanup(func() {
 		c.stop(t)
 		if t.Failed() {
-			t.Logf("Caddyfile:\n%s", caddyfileFor(c.port, c.adminPort, opts.site))
+			t.Logf("Caddyfile:\n%s", caddyfileWith(c.port, c.adminPort, opts.global, opts.site))
 			t.Logf("caddy log (%s):\n%s", c.logPath, c.log())
 		}
 	})
