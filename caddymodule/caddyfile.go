@@ -109,7 +109,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	}
 //
 // The webhook settings are: url <url>, serialization json|xml,
-// xml_root <element> (of action payloads in XML),
+// xml_root <element> (of action payloads in XML), enrich,
 // authorization <name>, id <guid>, timeout <duration>, disabled, and
 // signing_secret <whsec_...>, which may be repeated to rotate secrets.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -524,7 +524,7 @@ var webhookOptions = map[dispatch.Kind][]string{
 }
 
 func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch.Webhook, opt string) error {
-	common := []string{"url", "serialization", "xml_root", "authorization", "id", "timeout", "disabled", "signing_secret"}
+	common := []string{"url", "serialization", "xml_root", "authorization", "id", "timeout", "disabled", "signing_secret", "enrich"}
 	if !slices.Contains(common, opt) && !slices.Contains(webhookOptions[kind], opt) {
 		return d.Errf("%s '%s': unrecognized option '%s'", kind, wh.Name, opt)
 	}
@@ -557,11 +557,15 @@ func parseWebhookOption(d *caddyfile.Dispenser, kind dispatch.Kind, wh *dispatch
 			return err
 		}
 		wh.Timeout = dispatch.Duration(t)
-	case "disabled":
+	case "disabled", "enrich":
 		if d.NextArg() {
 			return d.ArgErr()
 		}
-		wh.Disabled = true
+		if opt == "enrich" {
+			wh.Enrich = true
+		} else {
+			wh.Disabled = true
+		}
 	case "signing_secret":
 		var secret string
 		if err := parseString(d, &secret); err != nil {

@@ -30,7 +30,7 @@ func (h *Handler) enqueue(ops []*dispatch.Operation) {
 			e := &op.Events[i]
 			for _, wh := range h.EventHandlers {
 				if wh.Matches(e.Name, &op.Item) {
-					body, err := dispatch.EncodeEvent(wh, op, e)
+					body, err := dispatch.EncodeEvent(wh, op, i)
 					add(wh, e.Name, op.Item.ID, body, err)
 				}
 			}

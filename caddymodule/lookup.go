@@ -3,8 +3,10 @@ package caddymodule
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -30,7 +32,7 @@ var lookupDropHeaders = []string{
 func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispatch.Operation, next caddyhttp.Handler) {
 	for _, op := range ops {
 		for _, l := range op.Lookups {
-			status, body := h.lookup(ctx, r, l.Path, next)
+			status, body := h.lookup(ctx, r, l, next)
 			l.Apply(op, status, body)
 			if status != http.StatusOK {
 				h.logger.Debug("lookup before forwarding did not return the item",
@@ -40,7 +42,8 @@ func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispat
 	}
 }
 
-func (h *Handler) lookup(ctx context.Context, r *http.Request, path string, next caddyhttp.Handler) (int, []byte) {
+func (h *Handler) lookup(ctx context.Context, r *http.Request, l dispatch.Lookup, next caddyhttp.Handler) (int, []byte) {
+	path := l.Path
 	target, err := url.Parse(path)
 	if err != nil {
 		return 0, nil
@@ -57,6 +60,14 @@ func (h *Handler) lookup(ctx context.Context, r *http.Request, path string, next
 	}
 	lr.Header.Set("Accept", "application/json")
 	lr.Header.Set("Accept-Encoding", "identity")
+	if l.Method != "" {
+		lr.Method = l.Method
+	}
+	if l.Body != nil {
+		lr.Body = io.NopCloser(bytes.NewReader(l.Body))
+		lr.ContentLength = int64(len(l.Body))
+		lr.Header.Set("Content-Type", "application/json")
+	}
 
 	bw := &bufferWriter{header: http.Header{}, limit: maxLookupBody}
 	if err := next.ServeHTTP(bw, lr); err != nil {
@@ -94,4 +105,75 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 		b.buf.Write(p[:min(room, len(p))])
 	}
 	return len(p), nil
+}
+
+// enricher is a classifier that can read the CMS to fill the items and
+// events of operations for webhooks that ask for enrichment.
+type enricher interface {
+	// EnrichBefore returns the reads to make before the request is
+	// forwarded: what only exists before the write, such as old names,
+	// old parents, old field values and a deleted item.
+	EnrichBefore(op *dispatch.Operation) []dispatch.Lookup
+
+	// EnrichAfter returns the reads to make after the CMS answered, to
+	// fill the item as it is stored now.
+	EnrichAfter(op *dispatch.Operation) []dispatch.Lookup
+}
+
+// wantsEnrichment reports whether a webhook that may fire for the
+// operation asks for enrichment. Rules are not checked, because they may
+// depend on what the enrichment reads.
+func (h *Handler) wantsEnrichment(op *dispatch.Operation) bool {
+	for _, wh := range h.EventHandlers {
+		if !wh.Enrich || wh.Disabled {
+			continue
+		}
+		for _, e := range op.Events {
+			if slices.Contains(wh.Events, e.Name) {
+				return true
+			}
+		}
+	}
+	if op.StatusChange != nil {
+		for _, list := range [][]*dispatch.Webhook{h.ValidationActions, h.SubmitActions} {
+			for _, wh := range list {
+				if wh.Enrich && !wh.Disabled {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// enrich runs one phase of enrichment reads for the operations that want
+// them, keeping each operation's traffic-only form in Basic first.
+func (h *Handler) enrich(ctx context.Context, r *http.Request, ops []*dispatch.Operation, next caddyhttp.Handler, after bool) {
+	e, ok := h.classifier.(enricher)
+	if !ok {
+		return
+	}
+	for _, op := range ops {
+		if !h.wantsEnrichment(op) || (after && !op.Succeeded) {
+			continue
+		}
+		lookups := e.EnrichBefore(op)
+		if after {
+			lookups = e.EnrichAfter(op)
+		}
+		if len(lookups) == 0 {
+			continue
+		}
+		if op.Basic == nil {
+			op.Basic = op.Clone()
+		}
+		for _, l := range lookups {
+			status, body := h.lookup(ctx, r, l, next)
+			l.Apply(op, status, body)
+			if status != http.StatusOK {
+				h.logger.Warn("enrichment read did not return the item; payloads carry what the traffic tells",
+					zap.String("item_id", op.Item.ID), zap.Int("status", status))
+			}
+		}
+	}
 }

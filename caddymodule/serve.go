@@ -43,6 +43,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(h.Budget))
 	defer cancel()
 	h.runLookups(ctx, r, ops, next)
+	h.enrich(ctx, r, ops, next, false)
 	if blocked := h.checkCommands(ctx, ops); blocked != nil {
 		h.writeBlock(w, ops, blocked)
 		return nil
@@ -60,9 +61,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	h.classifier.Complete(ops, rec.Status(), rec.Header(), rec.captured())
 
-	// The answer is complete, so send it before the deliveries are
-	// queued; a failed flush only means the client left.
+	// The answer is complete, so send it before the reads of the
+	// enrichment and before the deliveries are queued; a failed flush
+	// only means the client left.
 	_ = http.NewResponseController(w).Flush()
+	afterCtx, cancelAfter := context.WithTimeout(context.WithoutCancel(r.Context()), time.Duration(h.Budget))
+	h.enrich(afterCtx, r, ops, next, true)
+	cancelAfter()
 	h.enqueue(ops)
 	if rec.clientErr != nil {
 		h.logger.Debug("client left before the answer was sent; events were queued",

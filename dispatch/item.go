@@ -62,3 +62,10 @@ func (it *Item) Field(id string) (string, bool) {
 	}
 	return "", false
 }
+
+func (it Item) clone() Item {
+	it.SharedFields = append([]Field(nil), it.SharedFields...)
+	it.UnversionedFields = append([]Field(nil), it.UnversionedFields...)
+	it.VersionedFields = append([]Field(nil), it.VersionedFields...)
+	return it
+}

@@ -66,6 +66,12 @@ type Operation struct {
 	// Detail is the classifier's own state between its steps. Nothing
 	// outside the classifier reads it.
 	Detail any
+
+	// Basic is the operation as the traffic alone tells it, kept when an
+	// enrichment read the CMS to fill Item and the events, so that the
+	// webhooks without enrichment get only what the traffic carried. It has
+	// the same events in the same order. Nil when nothing was enriched.
+	Basic *Operation
 }
 
 // Event is one item event of an operation, with the properties that only
@@ -112,6 +118,11 @@ type StatusChange struct {
 type Lookup struct {
 	Path  string
 	Apply func(op *Operation, status int, body []byte)
+
+	// Method and Body make the lookup a POST, such as a GraphQL query.
+	// Default: GET without a body.
+	Method string
+	Body   []byte
 }
 
 // AddEvent appends an item event by name.
@@ -127,4 +138,18 @@ func (op *Operation) HasEvent(name string) bool {
 		}
 	}
 	return false
+}
+
+// Clone returns a copy of the operation whose item and events can change
+// without changing the original's.
+func (op *Operation) Clone() *Operation {
+	c := *op
+	c.Item = op.Item.clone()
+	c.Events = append([]Event(nil), op.Events...)
+	if op.StatusChange != nil {
+		sc := *op.StatusChange
+		c.StatusChange = &sc
+	}
+	c.Basic = nil
+	return &c
 }

@@ -58,9 +58,14 @@ type statePayload struct {
 	PreviewPublishingTargets []any  `json:"PreviewPublishingTargets"`
 }
 
-// EncodeEvent returns the event handler payload for one event of an
-// operation.
-func EncodeEvent(wh *Webhook, op *Operation, e *Event) ([]byte, error) {
+// EncodeEvent returns the event handler payload for event i of an
+// operation, from the enriched operation when the webhook asks for
+// enrichment, from the traffic alone otherwise.
+func EncodeEvent(wh *Webhook, op *Operation, i int) ([]byte, error) {
+	if !wh.Enrich && op.Basic != nil {
+		op = op.Basic
+	}
+	e := &op.Events[i]
 	p := eventPayload{
 		EventName:       e.Name,
 		WebhookItemID:   wh.ID,
@@ -110,6 +115,9 @@ type ActionRequest struct {
 
 // EncodeAction returns the submit action or validation action payload.
 func EncodeAction(wh *Webhook, req ActionRequest) ([]byte, error) {
+	if !wh.Enrich && req.Op.Basic != nil {
+		req.Op = req.Op.Basic
+	}
 	if req.Op.StatusChange == nil || req.Transition == nil {
 		return nil, fmt.Errorf("action payload needs a status change and its transition")
 	}

@@ -236,7 +236,7 @@ func TestEncodeEventKeysPerEvent(t *testing.T) {
 			op := &Operation{Item: springCampaign()}
 			op.AddEvent(tt.event)
 
-			body, err := EncodeEvent(wh, op, &op.Events[0])
+			body, err := EncodeEvent(wh, op, 0)
 			if err != nil {
 				t.Fatalf("EncodeEvent: %v", err)
 			}
@@ -261,7 +261,7 @@ func TestEncodeEventItemObjectShape(t *testing.T) {
 	op := &Operation{Item: springCampaign()}
 	op.AddEvent(Event{Name: EventItemAdded})
 
-	body, err := EncodeEvent(wh, op, &op.Events[0])
+	body, err := EncodeEvent(wh, op, 0)
 	if err != nil {
 		t.Fatalf("EncodeEvent: %v", err)
 	}
@@ -305,7 +305,7 @@ func TestEncodeEventLeavesHTMLUnescaped(t *testing.T) {
 	op := &Operation{Item: springCampaign()}
 	op.AddEvent(Event{Name: EventItemSaved, Changes: &Changes{PropertyChanges: []any{}}})
 
-	body, err := EncodeEvent(wh, op, &op.Events[0])
+	body, err := EncodeEvent(wh, op, 0)
 	if err != nil {
 		t.Fatalf("EncodeEvent: %v", err)
 	}
@@ -333,7 +333,7 @@ func TestEncodeEventSavedEmptyPropertyChanges(t *testing.T) {
 		FieldChanges: []FieldChange{{FieldID: "dd21f6ec-ad15-418a-be1a-a4db378ca1ff", Value: "Spring sale starts Monday"}},
 	}})
 
-	body, err := EncodeEvent(wh, op, &op.Events[0])
+	body, err := EncodeEvent(wh, op, 0)
 	if err != nil {
 		t.Fatalf("EncodeEvent: %v", err)
 	}

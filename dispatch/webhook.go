@@ -85,6 +85,15 @@ type Webhook struct {
 	// action is called and its verdict logged, but it never blocks.
 	Mode string `json:"mode,omitempty"`
 
+	// Enrich makes the payloads of this webhook carry the item as the CMS
+	// stores it, read from the CMS before and after the write: every field,
+	// the template and parent, and for item:saved the Changes with their
+	// OriginalValue. The reads go through the same upstream with the
+	// caller's credentials. Without it, payloads carry only what the
+	// request and the CMS's answer tell. Default: false. Only the Sitecore
+	// classifier reads the CMS for enrichment so far.
+	Enrich bool `json:"enrich,omitempty"`
+
 	// SigningSecrets turn on Standard Webhooks signatures: every request
 	// carries webhook-id, webhook-timestamp and a webhook-signature with
 	// one "v1," HMAC-SHA256 signature per secret, so that receivers can

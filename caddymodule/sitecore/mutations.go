@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
@@ -26,6 +28,11 @@ type detail struct {
 
 	// fieldNames are the fields an update or create sets, by name.
 	fieldNames []string
+
+	// before and after are the item as an enrichment read it before and
+	// after the write.
+	before gjson.Result
+	after  gjson.Result
 }
 
 // classifyGraphQL reads the mutations of a GraphQL request.

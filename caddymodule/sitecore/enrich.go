@@ -1,0 +1,169 @@
+package sitecore
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+// enrichQuery reads an item through the Authoring API's item query, with
+// the members that the Sitecore Item payload needs.
+//
+// NOTE: the Authoring API's ItemField has no shared or unversioned flag,
+// so enriched fields all go to VersionedFields.
+const enrichQuery = `query CmsWebhooksItem($where: ItemQueryInput) {
+  item(where: $where) {
+    itemId name path version
+    language { name }
+    parent { itemId }
+    template { templateId name }
+    fields(ownFields: false, excludeStandardFields: false) { nodes { fieldId name value } }
+  }
+}`
+
+// readsBefore are the mutations whose payloads need the item as it was
+// before the write.
+var readsBefore = map[string]bool{
+	"update": true, "delete": true,
+	"updateItem": true, "deleteItem": true, "renameItem": true, "moveItem": true,
+	"deleteItemVersion": true, "executeWorkflowCommand": true,
+}
+
+// EnrichBefore returns the read of the item before the write, for the
+// mutations whose payloads need old values or the item being deleted.
+func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
+	d := op.Detail.(*detail)
+	if !readsBefore[d.mutation] {
+		return nil
+	}
+	return []dispatch.Lookup{c.itemRead(op.Item, func(op *dispatch.Operation, item gjson.Result) {
+		d := op.Detail.(*detail)
+		d.before = item
+		if d.mutation == "executeWorkflowCommand" || d.mutation == "delete" || d.mutation == "deleteItem" {
+			// The item does not change its content here, or is gone
+			// after the write, so the read before is the item.
+			fillFromRead(&op.Item, item)
+		}
+	})}
+}
+
+// EnrichAfter returns the read of the item after the write, which fills
+// the item as stored and the events' old values from the read before.
+func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
+	d := op.Detail.(*detail)
+	switch d.mutation {
+	case "delete", "deleteItem", "executeWorkflowCommand":
+		return nil
+	}
+	if op.Item.ID == "" && op.Item.Path == "" {
+		return nil
+	}
+	return []dispatch.Lookup{c.itemRead(op.Item, func(op *dispatch.Operation, item gjson.Result) {
+		d := op.Detail.(*detail)
+		d.after = item
+		fillFromRead(&op.Item, item)
+		applyBefore(op, d)
+	})}
+}
+
+// itemRead builds the GraphQL read of one item version.
+func (c *Classifier) itemRead(it dispatch.Item, apply func(*dispatch.Operation, gjson.Result)) dispatch.Lookup {
+	where := map[string]any{}
+	if it.ID != "" {
+		where["itemId"] = it.ID
+	} else {
+		where["path"] = it.Path
+	}
+	if it.Language != "" {
+		where["language"] = it.Language
+	}
+	if it.Version > 0 {
+		where["version"] = it.Version
+	}
+	body, _ := json.Marshal(map[string]any{"query": enrichQuery, "variables": map[string]any{"where": where}})
+	return dispatch.Lookup{
+		Path:   c.cfg.AuthoringPath,
+		Method: http.MethodPost,
+		Body:   body,
+		Apply: func(op *dispatch.Operation, status int, answer []byte) {
+			item := gjson.GetBytes(answer, "data.item")
+			if status != http.StatusOK || !item.IsObject() {
+				return
+			}
+			apply(op, item)
+		},
+	}
+}
+
+// fillFromRead sets the item from a read: every member the read returns.
+func fillFromRead(it *dispatch.Item, item gjson.Result) {
+	fillFromResult(it, item)
+	if v := item.Get("version"); v.Type == gjson.Number && v.Int() > 0 {
+		it.Version = int(v.Int())
+	}
+	it.MasterID = "00000000-0000-0000-0000-000000000000"
+	it.SharedFields = []dispatch.Field{}
+	it.UnversionedFields = []dispatch.Field{}
+	it.VersionedFields = []dispatch.Field{}
+	for _, f := range item.Get("fields.nodes").Array() {
+		it.VersionedFields = append(it.VersionedFields, dispatch.Field{
+			ID:       normalizeID(f.Get("fieldId").String()),
+			Value:    f.Get("value").String(),
+			Version:  it.Version,
+			Language: it.Language,
+		})
+	}
+}
+
+// applyBefore fills the events' old values from the read before the write.
+func applyBefore(op *dispatch.Operation, d *detail) {
+	if !d.before.Exists() {
+		return
+	}
+	for i := range op.Events {
+		e := &op.Events[i]
+		switch e.Name {
+		case dispatch.EventItemRenamed:
+			e.OldName = d.before.Get("name").String()
+		case dispatch.EventItemMoved:
+			e.OldParentID = normalizeID(d.before.Get("parent.itemId").String())
+		case dispatch.EventItemSaved:
+			e.Changes = changesOf(op, d)
+		}
+	}
+}
+
+// changesOf lists the fields the request set, with their stored value now
+// and before the write.
+func changesOf(op *dispatch.Operation, d *detail) *dispatch.Changes {
+	old := map[string]string{}
+	for _, f := range d.before.Get("fields.nodes").Array() {
+		old[f.Get("name").String()] = f.Get("value").String()
+	}
+	changes := &dispatch.Changes{FieldChanges: []dispatch.FieldChange{}, PropertyChanges: []any{}}
+	for _, name := range d.fieldNames {
+		id, value := fieldByName(d.after, name)
+		if id == "" {
+			continue
+		}
+		fc := dispatch.FieldChange{FieldID: id, Value: value}
+		if before, ok := old[name]; ok {
+			fc.OriginalValue = &before
+		}
+		changes.FieldChanges = append(changes.FieldChanges, fc)
+	}
+	return changes
+}
+
+// fieldByName returns the id and value of a field in a read.
+func fieldByName(item gjson.Result, name string) (string, string) {
+	for _, f := range item.Get("fields.nodes").Array() {
+		if f.Get("name").String() == name {
+			return normalizeID(f.Get("fieldId").String()), f.Get("value").String()
+		}
+	}
+	return "", ""
+}
