@@ -87,6 +87,16 @@ func (h *Handler) bufferBody(r *http.Request) (body []byte, complete bool, err e
 	if r.ContentLength > h.MaxBody {
 		return nil, false, nil
 	}
+	if r.ContentLength > 0 {
+		// The size is known, so read into a buffer of that size rather
+		// than growing one.
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, false, errors.New("reading request body: " + err.Error())
+		}
+		r.Body = restoredBody{Reader: bytes.NewReader(buf), Closer: r.Body}
+		return buf, true, nil
+	}
 	buf, err := io.ReadAll(io.LimitReader(r.Body, h.MaxBody+1))
 	if err != nil {
 		return nil, false, errors.New("reading request body: " + err.Error())

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,4 +219,48 @@ func vmRSS() float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkEnqueueToFirstAttempt measures the time from Enqueue, which the
+// handler calls once the CMS answered, to the receiver's first sight of
+// the delivery, with the bbolt queue. Deliveries are enqueued one at a time
+// and waited for, as after a single editor's save.
+func BenchmarkEnqueueToFirstAttempt(b *testing.B) {
+	seen := make(chan time.Time, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now()
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+		seen <- at
+	}))
+	b.Cleanup(srv.Close)
+	store, err := OpenBoltStore(filepath.Join(b.TempDir(), "queue.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	wh := &Webhook{Name: "bench", URL: srv.URL, Events: []string{EventItemSaved}}
+	if err := wh.Prepare(KindEventHandler, nil); err != nil {
+		b.Fatal(err)
+	}
+	d, err := New(Config{Store: store, Webhooks: []*Webhook{wh}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = d.Stop(ctx)
+	}()
+
+	latencies := make([]time.Duration, 0, b.N)
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		if err := d.Enqueue(NewDelivery(wh, EventItemSaved, fmt.Sprintf("item-%d", i%8), benchPayload)); err != nil {
+			b.Fatal(err)
+		}
+		latencies = append(latencies, (<-seen).Sub(start))
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds()), "p99-µs")
 }

@@ -5,7 +5,9 @@ package dispatch
 //
 // A field that the CMS traffic does not carry stays at its zero value and is
 // left out of the JSON, so that no value is invented: a WordPress post has no
-// language, and its id is a number rather than a GUID.
+// language, and its id is a number rather than a GUID. A field list that is
+// known to be empty is sent as [], as Sitecore does, and one that is not
+// known (nil) is left out.
 type Item struct {
 	Language          string  `json:"Language,omitempty"`
 	Version           int     `json:"Version,omitempty"`
@@ -15,9 +17,9 @@ type Item struct {
 	TemplateID        string  `json:"TemplateId,omitempty"`
 	TemplateName      string  `json:"TemplateName,omitempty"`
 	MasterID          string  `json:"MasterId,omitempty"`
-	SharedFields      []Field `json:"SharedFields,omitempty"`
-	UnversionedFields []Field `json:"UnversionedFields,omitempty"`
-	VersionedFields   []Field `json:"VersionedFields,omitempty"`
+	SharedFields      []Field `json:"SharedFields,omitzero"`
+	UnversionedFields []Field `json:"UnversionedFields,omitzero"`
+	VersionedFields   []Field `json:"VersionedFields,omitzero"`
 
 	// Path is the item's path in the content tree, such as
 	// /sitecore/content/Home/News, when the traffic tells. Sitecore's

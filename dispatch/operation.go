@@ -146,6 +146,12 @@ func (op *Operation) Clone() *Operation {
 	c := *op
 	c.Item = op.Item.clone()
 	c.Events = append([]Event(nil), op.Events...)
+	for i := range c.Events {
+		if src := c.Events[i].Source; src != nil {
+			copied := src.clone()
+			c.Events[i].Source = &copied
+		}
+	}
 	if op.StatusChange != nil {
 		sc := *op.StatusChange
 		c.StatusChange = &sc

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // ContentTypeJSON is the Content-Type of JSON payloads, without parameters,
@@ -186,11 +187,17 @@ func encodeState(s *State, key string) *statePayload {
 // marshal encodes v without escaping <, > and &, because item fields carry
 // HTML that receivers read as text.
 func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer encodeBuffers.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
+
+// encodeBuffers keep their capacity between payloads, because growing a
+// buffer to the size of a rich-text item costs more than encoding it.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -61,12 +61,24 @@ func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 	if op.Item.ID == "" && op.Item.Path == "" {
 		return nil
 	}
-	return []dispatch.Lookup{c.itemRead(op.Item, func(op *dispatch.Operation, item gjson.Result) {
+	lookups := []dispatch.Lookup{c.itemRead(op.Item, func(op *dispatch.Operation, item gjson.Result) {
 		d := op.Detail.(*detail)
 		d.after = item
 		fillFromRead(&op.Item, item)
 		applyBefore(op, d)
 	})}
+	for i, e := range op.Events {
+		if e.Name != dispatch.EventItemCopied || e.Source == nil || (e.Source.ID == "" && e.Source.Path == "") {
+			continue
+		}
+		// The copy's source is an item of its own, read apart.
+		lookups = append(lookups, c.itemRead(*e.Source, func(op *dispatch.Operation, item gjson.Result) {
+			source := *op.Events[i].Source
+			fillFromRead(&source, item)
+			op.Events[i].Source = &source
+		}))
+	}
+	return lookups
 }
 
 // itemRead builds the GraphQL read of one item version.
