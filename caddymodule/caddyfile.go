@@ -97,6 +97,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //
 //		delivery {
 //			queue           file [<path>] | memory
+//			commit          wait|background
 //			workers         <n>
 //			per_destination <n>
 //			queue_size      <n>
@@ -654,6 +655,8 @@ func (h *Handler) parseDelivery(d *caddyfile.Dispenser) error {
 			default:
 				return d.Errf("invalid queue '%s' (expected memory, or file and optionally a path)", strings.Join(args, " "))
 			}
+		case "commit":
+			err = parseOneOf(d, &h.Delivery.Commit, "wait", "background")
 		case "workers":
 			err = parsePositiveInt(d, &h.Delivery.Workers)
 		case "per_destination":

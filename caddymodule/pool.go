@@ -66,9 +66,10 @@ func (cfg *DeliveryConfig) dispatchConfig(logger *zap.Logger) dispatch.Config {
 			MaxBackoff:     time.Duration(cfg.MaxBackoff),
 			MaxAge:         time.Duration(cfg.MaxAge),
 		},
-		KeepDelivered: time.Duration(cfg.KeepDelivered),
-		Logger:        logger,
-		Observer:      observer,
+		KeepDelivered:      time.Duration(cfg.KeepDelivered),
+		CommitInBackground: cfg.Commit == "background",
+		Logger:             logger,
+		Observer:           observer,
 	}
 }
 

@@ -42,6 +42,14 @@ type Config struct {
 	// Default: 24h.
 	KeepDelivered time.Duration
 
+	// CommitInBackground makes Enqueue return once the deliveries are
+	// scheduled and handed to the store, without waiting until the store
+	// has them on disk. A crash in the few milliseconds of that commit
+	// loses them, but a request no longer waits for a disk flush. Only a
+	// store that writes in the background (BoltStore) is affected.
+	// Default: false, Enqueue waits.
+	CommitInBackground bool
+
 	// Logger receives one line per attempt and per validation verdict.
 	Logger *zap.Logger
 
@@ -301,18 +309,33 @@ func (d *Dispatcher) Enqueue(dels ...*Delivery) error {
 			obs.Attempt(del.WebhookName, "queue_full", 0)
 		}
 	}
+	if wait != nil && d.conf().CommitInBackground {
+		go func() {
+			if err := d.committed(wait, scheduled); err != nil {
+				d.logger.Error("storing deliveries failed; they are sent from memory, but a restart loses them",
+					zap.Int("deliveries", len(scheduled)), zap.Error(err))
+			}
+		}()
+	} else if err := d.committed(wait, scheduled); err != nil {
+		return err
+	}
+	if full > 0 {
+		return fmt.Errorf("%w: %d of %d deliveries stored as dead for replay", ErrQueueFull, full, len(dels))
+	}
+	return nil
+}
+
+// committed waits for a commit, then drops the scheduled entries' copies
+// of their bodies, which the store has from then on. After a failed commit
+// the entries keep their bodies, so the deliveries are still sent.
+func (d *Dispatcher) committed(wait func() error, scheduled []*entry) error {
 	if wait != nil {
 		if err := wait(); err != nil {
-			// The scheduled deliveries keep their bodies in memory, so
-			// they are still sent, but a crash now would lose them.
 			return fmt.Errorf("storing deliveries: %w", err)
 		}
 	}
 	for _, e := range scheduled {
 		e.body.Store(nil)
-	}
-	if full > 0 {
-		return fmt.Errorf("%w: %d of %d deliveries stored as dead for replay", ErrQueueFull, full, len(dels))
 	}
 	return nil
 }
