@@ -58,7 +58,13 @@ func completeMutation(op *dispatch.Operation, d *detail, result gjson.Result) {
 	if d.result == "self" {
 		item = entry
 	}
+	removed := op.Item.Version
 	fillFromResult(&op.Item, item)
+	if d.mutation == "deleteItemVersion" {
+		// The answer's item is the version left after the delete; the
+		// payload names the version removed.
+		op.Item.Version = removed
+	}
 	for i := range op.Events {
 		if op.Events[i].Name == dispatch.EventItemCopied && op.Events[i].Source != nil {
 			// The answer's item is the copy; the source stays as the

@@ -42,7 +42,8 @@ func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 	return []dispatch.Lookup{c.itemRead(op.Item, func(op *dispatch.Operation, item gjson.Result) {
 		d := op.Detail.(*detail)
 		d.before = item
-		if d.mutation == "executeWorkflowCommand" || d.mutation == "delete" || d.mutation == "deleteItem" {
+		switch d.mutation {
+		case "executeWorkflowCommand", "delete", "deleteItem", "deleteItemVersion":
 			// The item does not change its content here, or is gone
 			// after the write, so the read before is the item.
 			fillFromRead(&op.Item, item)
@@ -55,7 +56,7 @@ func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 	d := op.Detail.(*detail)
 	switch d.mutation {
-	case "delete", "deleteItem", "executeWorkflowCommand":
+	case "delete", "deleteItem", "deleteItemVersion", "executeWorkflowCommand":
 		return nil
 	}
 	if op.Item.ID == "" && op.Item.Path == "" {
