@@ -35,6 +35,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		budget       <duration>
 //		max_body     <size>
 //		max_response <size>
+//		enrich_authorization <name>
 //
 //		wordpress {
 //			rest_prefix <path>
@@ -135,6 +136,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = h.parseWordPress(d)
 		case "authorization":
 			err = h.parseAuthorization(d)
+		case "enrich_authorization":
+			err = parseString(d, &h.EnrichAuthorization)
 		case "workflow":
 			err = h.parseWorkflow(d)
 		case "event_handler":
@@ -160,6 +163,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // does not define. They may be defined after the webhook that uses them, so
 // this runs once the whole block is read.
 func (h *Handler) checkReferences() error {
+	if h.EnrichAuthorization != "" && h.Authorizations[h.EnrichAuthorization] == nil {
+		return fmt.Errorf("enrich_authorization '%s': authorization is not defined", h.EnrichAuthorization)
+	}
 	for _, l := range [][]*dispatch.Webhook{h.EventHandlers, h.ValidationActions, h.SubmitActions} {
 		for _, wh := range l {
 			if err := h.checkWebhookReferences(wh); err != nil {

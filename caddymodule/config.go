@@ -35,6 +35,16 @@ func (h *Handler) prepareWebhooks() error {
 		h.auths[name] = &resolved
 	}
 
+	if h.EnrichAuthorization != "" {
+		a := h.auths[h.EnrichAuthorization]
+		if a == nil {
+			return fmt.Errorf("enrich_authorization %q: authorization is not defined", h.EnrichAuthorization)
+		}
+		if a.Type == "digest" {
+			return fmt.Errorf("enrich_authorization %q: digest cannot authorize the reads of the CMS; use basic, bearer, api_key or oauth2", h.EnrichAuthorization)
+		}
+	}
+
 	workflows := map[string]*dispatch.Workflow{}
 	for _, w := range h.Workflows {
 		if err := w.Validate(); err != nil {

@@ -68,6 +68,14 @@ func (h *Handler) lookup(ctx context.Context, r *http.Request, l dispatch.Lookup
 		lr.ContentLength = int64(len(l.Body))
 		lr.Header.Set("Content-Type", "application/json")
 	}
+	if l.Auth != nil {
+		lr.Header.Del("Authorization")
+		lr.Header.Del("Cookie")
+		if err := l.Auth.Apply(ctx, lr); err != nil {
+			h.logger.Warn("authorizing a read of the CMS failed", zap.String("path", path), zap.Error(err))
+			return 0, nil
+		}
+	}
 
 	bw := &bufferWriter{header: http.Header{}, limit: maxLookupBody}
 	if err := next.ServeHTTP(bw, lr); err != nil {
@@ -168,6 +176,9 @@ func (h *Handler) enrich(ctx context.Context, r *http.Request, ops []*dispatch.O
 			op.Basic = op.Clone()
 		}
 		for _, l := range lookups {
+			if h.EnrichAuthorization != "" {
+				l.Auth = h.auths[h.EnrichAuthorization]
+			}
 			status, body := h.lookup(ctx, r, l, next)
 			l.Apply(op, status, body)
 			if status != http.StatusOK {

@@ -77,6 +77,13 @@ type Handler struct {
 	// streamed to the client unchanged. Default: 1 MiB.
 	MaxResponse int64 `json:"max_response,omitempty"`
 
+	// EnrichAuthorization names an authorization that the reads of the
+	// CMS for enrichment use instead of the caller's credentials, such as
+	// a service account's bearer token, for callers whose credentials
+	// cannot read the Authoring API (an ItemService cookie). Digest is not
+	// supported here. Default: the caller's credentials.
+	EnrichAuthorization string `json:"enrich_authorization,omitempty"`
+
 	// Authorizations are named credentials that webhooks link to. Their
 	// values may be {env.*} or {file.*} placeholders, which are replaced
 	// when the configuration is loaded, so secrets need not appear in the

@@ -119,6 +119,13 @@ func (a *Authorization) Check(name string) error {
 	return nil
 }
 
+// Apply adds the credentials to a request that is not a webhook call, such
+// as the sidecar's own read of the CMS. Digest needs a challenge first, so
+// it adds nothing to a first request.
+func (a *Authorization) Apply(ctx context.Context, req *http.Request) error {
+	return a.apply(ctx, req)
+}
+
 // apply adds the credentials to an outgoing request.
 func (a *Authorization) apply(ctx context.Context, req *http.Request) error {
 	switch a.Type {

@@ -1,412 +1,22 @@
 package dispatch_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"encoding/xml"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
-	"slices"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+	"github.com/cmshooks/caddy-cms-webhooks/internal/receivermodel"
 )
 
 // The fidelity tests decode payloads the way receivers written for
-// Sitecore do, into typed models, and check every value, the key order and
-// the GUID spellings that Sitecore sends. The same models are kept in
-// caddymodule/sitecore/fidelity_test.go, which runs the real classifier in
-// front of the encoder.
-//
-// The models mirror public receivers:
-//
-//   - receiverEvent, receiverItem, receiverChanges and their elements follow
-//     SitecoreXMC/WebhookRequest/*.cs of
-//     https://github.com/sitecore-jbe/jbe-sitecore-xmc-function-app
-//     (System.Guid ids, a numeric Version, bool flags). The Source, Copy and
-//     OldName properties come from Sample/SitecoreReceiver/Models/WebhookData.cs
-//     of https://github.com/navancommits/SitecoreWebHookReceiverSample.
-//     Neither model has ParentID, OldParentID or OldValue, which Sitecore
-//     sends with item:deleted, item:moved and item:sortorderchanged.
-//   - receiverAction and receiverState follow the public receiver model
-//     SitecoreXM.Logic.Models.SitecoreWorkflowValidationWebhook (Guid
-//     ActionID, Comments as a list of Key/Value, StateID as a string).
-//
-// uuid.UUID replaces System.Guid, so decoding fails on text that is not a
-// GUID. Like System.Guid it also accepts braced and 32-digit text, so the
-// 36-character lower-case form is checked on the raw payload.
-// The XML element names of arrays are the ones dispatch/xml.go chooses,
-// because Sitecore documents no XML sample.
-
-type receiverEvent struct {
-	XMLName         xml.Name         `json:"-" xml:"event"`
-	EventName       string           `json:"EventName" xml:"EventName"`
-	Item            *receiverItem    `json:"Item" xml:"Item"`
-	Source          *receiverItem    `json:"Source" xml:"Source"`
-	Copy            *receiverItem    `json:"Copy" xml:"Copy"`
-	ParentID        uuid.UUID        `json:"ParentID" xml:"ParentID"`
-	Changes         *receiverChanges `json:"Changes" xml:"Changes"`
-	OldParentID     uuid.UUID        `json:"OldParentID" xml:"OldParentID"`
-	OldName         string           `json:"OldName" xml:"OldName"`
-	OldValue        string           `json:"OldValue" xml:"OldValue"`
-	WebhookItemID   uuid.UUID        `json:"WebhookItemId" xml:"WebhookItemId"`
-	WebhookItemName string           `json:"WebhookItemName" xml:"WebhookItemName"`
-}
-
-type receiverItem struct {
-	Language          string                   `json:"Language" xml:"Language"`
-	Version           int                      `json:"Version" xml:"Version"`
-	ID                uuid.UUID                `json:"Id" xml:"Id"`
-	Name              string                   `json:"Name" xml:"Name"`
-	ParentID          uuid.UUID                `json:"ParentId" xml:"ParentId"`
-	TemplateID        uuid.UUID                `json:"TemplateId" xml:"TemplateId"`
-	TemplateName      string                   `json:"TemplateName" xml:"TemplateName"`
-	MasterID          uuid.UUID                `json:"MasterId" xml:"MasterId"`
-	SharedFields      []receiverSharedField    `json:"SharedFields" xml:"SharedFields>Field"`
-	UnversionedFields []receiverVersionedField `json:"UnversionedFields" xml:"UnversionedFields>Field"`
-	VersionedFields   []receiverVersionedField `json:"VersionedFields" xml:"VersionedFields>Field"`
-}
-
-type receiverSharedField struct {
-	ID    uuid.UUID `json:"Id" xml:"Id"`
-	Value string    `json:"Value" xml:"Value"`
-}
-
-// receiverVersionedField serves both UnversionedFields and VersionedFields,
-// as in the jbe model, where Version is a nullable long.
-type receiverVersionedField struct {
-	ID       uuid.UUID `json:"Id" xml:"Id"`
-	Value    string    `json:"Value" xml:"Value"`
-	Language string    `json:"Language" xml:"Language"`
-	Version  *int      `json:"Version" xml:"Version"`
-}
-
-type receiverChanges struct {
-	FieldChanges              []receiverFieldChange `json:"FieldChanges" xml:"FieldChanges>FieldChange"`
-	PropertyChanges           []any                 `json:"PropertyChanges" xml:"PropertyChanges>PropertyChange"`
-	IsUnversionedFieldChanged bool                  `json:"IsUnversionedFieldChanged" xml:"IsUnversionedFieldChanged"`
-	IsSharedFieldChanged      bool                  `json:"IsSharedFieldChanged" xml:"IsSharedFieldChanged"`
-}
-
-// receiverFieldChange keeps OriginalValue as a pointer, because the jbe
-// receiver calls OriginalValue.Replace and so fails on null.
-type receiverFieldChange struct {
-	FieldID       uuid.UUID `json:"FieldId" xml:"FieldId"`
-	Value         string    `json:"Value" xml:"Value"`
-	OriginalValue *string   `json:"OriginalValue" xml:"OriginalValue"`
-}
-
-// receiverAction has no root name in its XML tag, because the root of
-// action XML is configurable. XMLName records the root that was sent.
-type receiverAction struct {
-	XMLName         xml.Name          `json:"-"`
-	ActionID        uuid.UUID         `json:"ActionID" xml:"ActionID"`
-	ActionName      string            `json:"ActionName" xml:"ActionName"`
-	Comments        []receiverComment `json:"Comments" xml:"Comments>KeyValue"`
-	DataItem        *receiverItem     `json:"DataItem" xml:"DataItem"`
-	Message         string            `json:"Message" xml:"Message"`
-	NextState       *receiverState    `json:"NextState" xml:"NextState"`
-	PreviousState   *receiverState    `json:"PreviousState" xml:"PreviousState"`
-	UserName        string            `json:"UserName" xml:"UserName"`
-	WorkflowName    string            `json:"WorkflowName" xml:"WorkflowName"`
-	WebhookItemID   uuid.UUID         `json:"WebhookItemId" xml:"WebhookItemId"`
-	WebhookItemName string            `json:"WebhookItemName" xml:"WebhookItemName"`
-}
-
-type receiverComment struct {
-	Key   string `json:"Key" xml:"Key"`
-	Value string `json:"Value" xml:"Value"`
-}
-
-// receiverState is a WorkflowState. Nil is XML's xsi:nil="true", the XML
-// form of a null NextState.
-type receiverState struct {
-	DisplayName              string `json:"DisplayName" xml:"DisplayName"`
-	FinalState               bool   `json:"FinalState" xml:"FinalState"`
-	Icon                     string `json:"Icon" xml:"Icon"`
-	StateID                  string `json:"StateID" xml:"StateID"`
-	PreviewPublishingTargets []any  `json:"PreviewPublishingTargets" xml:"PreviewPublishingTargets>PublishingTarget"`
-	Nil                      bool   `json:"-" xml:"http://www.w3.org/2001/XMLSchema-instance nil,attr"`
-}
-
-// isNull reports whether a state is null: absent or JSON null, or XML
-// xsi:nil.
-func (s *receiverState) isNull() bool {
-	return s == nil || s.Nil
-}
-
-// decodeReceiver decodes a payload into a receiver model: JSON strictly,
-// with unknown keys and trailing data as errors, or XML.
-func decodeReceiver[T any](t *testing.T, serialization string, body []byte) T {
-	t.Helper()
-	var v T
-	if serialization == "xml" {
-		if err := xml.Unmarshal(body, &v); err != nil {
-			t.Fatalf("decoding XML payload into the receiver model: %v\n%s", err, body)
-		}
-		return v
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decoding JSON payload into the receiver model: %v\n%s", err, body)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		t.Fatalf("JSON payload has data after its object:\n%s", body)
-	}
-	return v
-}
-
-// Key orders of the objects in Sitecore's payloads, by the key whose value
-// is the object or an array of such objects.
-var (
-	itemKeyOrder = []string{
-		"Language", "Version", "Id", "Name", "ParentId", "TemplateId", "TemplateName",
-		"MasterId", "SharedFields", "UnversionedFields", "VersionedFields",
-	}
-	stateKeyOrder  = []string{"DisplayName", "FinalState", "Icon", "StateID", "PreviewPublishingTargets"}
-	actionKeyOrder = []string{
-		"ActionID", "ActionName", "Comments", "DataItem", "Message", "NextState",
-		"PreviousState", "UserName", "WorkflowName", "WebhookItemId", "WebhookItemName",
-	}
-	memberKeyOrder = map[string][]string{
-		"Item":              itemKeyOrder,
-		"Source":            itemKeyOrder,
-		"Copy":              itemKeyOrder,
-		"DataItem":          itemKeyOrder,
-		"SharedFields":      {"Id", "Value"},
-		"UnversionedFields": {"Id", "Value", "Language"},
-		"VersionedFields":   {"Id", "Value", "Version", "Language"},
-		"Changes":           {"FieldChanges", "PropertyChanges", "IsUnversionedFieldChanged", "IsSharedFieldChanged"},
-		"FieldChanges":      {"FieldId", "Value", "OriginalValue"},
-		"Comments":          {"Key", "Value"},
-		"NextState":         stateKeyOrder,
-		"PreviousState":     stateKeyOrder,
-	}
-
-	// xmlArrayElement names the repeated child elements of XML arrays.
-	xmlArrayElement = map[string]string{
-		"SharedFields":             "Field",
-		"UnversionedFields":        "Field",
-		"VersionedFields":          "Field",
-		"FieldChanges":             "FieldChange",
-		"PropertyChanges":          "PropertyChange",
-		"Comments":                 "KeyValue",
-		"PreviewPublishingTargets": "PublishingTarget",
-	}
-	xmlObjectMembers = []string{"Item", "Source", "Copy", "DataItem", "Changes", "NextState", "PreviousState"}
-
-	// guidKeys are the keys whose values are GUIDs, which Sitecore sends in
-	// 36 lower-case characters with dashes and without braces.
-	guidKeys = []string{
-		"Id", "ParentId", "TemplateId", "MasterId", "FieldId", "ParentID",
-		"OldParentID", "WebhookItemId", "ActionID",
-	}
-	payloadGUIDForm = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	stateIDForm     = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
-)
-
-const xsiNamespace = "http://www.w3.org/2001/XMLSchema-instance"
-
-// payloadShape lists the objects and the scalar values of a JSON or XML
-// payload in document order, which decoding into a model loses.
-type payloadShape struct {
-	objects  []shapeObject
-	values   []shapeValue
-	elements []shapeElement
-}
-
-// shapeObject is one object. Its member is the key whose value is the
-// object or the array that contains it, and "" for the root.
-type shapeObject struct {
-	member string
-	keys   []string
-}
-
-type shapeValue struct {
-	key  string
-	text string
-	null bool
-}
-
-// shapeElement is one repeated child element of an XML array.
-type shapeElement struct {
-	array string
-	name  string
-}
-
-func readShape(t *testing.T, serialization string, body []byte) payloadShape {
-	t.Helper()
-	var shape payloadShape
-	var err error
-	if serialization == "xml" {
-		err = shape.readXMLRoot(xml.NewDecoder(bytes.NewReader(body)))
-	} else {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		err = shape.readJSON(dec, "")
-	}
-	if err != nil {
-		t.Fatalf("reading %s payload: %v\n%s", serialization, err, body)
-	}
-	return shape
-}
-
-func (s *payloadShape) readJSON(dec *json.Decoder, member string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch tok := tok.(type) {
-	case json.Delim:
-		if tok == '[' {
-			for dec.More() {
-				if err := s.readJSON(dec, member); err != nil {
-					return err
-				}
-			}
-			_, err := dec.Token()
-			return err
-		}
-		i := len(s.objects)
-		s.objects = append(s.objects, shapeObject{member: member})
-		for dec.More() {
-			keyTok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key := keyTok.(string)
-			s.objects[i].keys = append(s.objects[i].keys, key)
-			if err := s.readJSON(dec, key); err != nil {
-				return err
-			}
-		}
-		_, err := dec.Token()
-		return err
-	case nil:
-		s.values = append(s.values, shapeValue{key: member, null: true})
-	default:
-		s.values = append(s.values, shapeValue{key: member, text: fmt.Sprint(tok)})
-	}
-	return nil
-}
-
-func (s *payloadShape) readXMLRoot(dec *xml.Decoder) error {
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if _, ok := tok.(xml.StartElement); ok {
-			return s.readXMLObject(dec, "")
-		}
-	}
-}
-
-// readXMLElement reads the element that start opened. Elements named like
-// the payload's objects and arrays are read as such. Any other element is a
-// scalar, so it must have no child elements.
-func (s *payloadShape) readXMLElement(dec *xml.Decoder, start xml.StartElement) error {
-	name := start.Name.Local
-	for _, a := range start.Attr {
-		if a.Name.Space == xsiNamespace && a.Name.Local == "nil" && a.Value == "true" {
-			s.values = append(s.values, shapeValue{key: name, null: true})
-			return dec.Skip()
-		}
-	}
-	if _, ok := xmlArrayElement[name]; ok {
-		return s.readXMLArray(dec, name)
-	}
-	if slices.Contains(xmlObjectMembers, name) {
-		return s.readXMLObject(dec, name)
-	}
-	var text []byte
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.CharData:
-			text = append(text, tok...)
-		case xml.StartElement:
-			return fmt.Errorf("element %s in scalar %s", tok.Name.Local, name)
-		case xml.EndElement:
-			s.values = append(s.values, shapeValue{key: name, text: string(text)})
-			return nil
-		}
-	}
-}
-
-func (s *payloadShape) readXMLObject(dec *xml.Decoder, member string) error {
-	i := len(s.objects)
-	s.objects = append(s.objects, shapeObject{member: member})
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			s.objects[i].keys = append(s.objects[i].keys, tok.Name.Local)
-			if err := s.readXMLElement(dec, tok); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-func (s *payloadShape) readXMLArray(dec *xml.Decoder, array string) error {
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			s.elements = append(s.elements, shapeElement{array: array, name: tok.Name.Local})
-			if err := s.readXMLObject(dec, array); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-// checkShape checks that every object has exactly the keys of the
-// contract in its order, that GUID-typed values use the payload form, and
-// that XML arrays repeat the expected element.
-func checkShape(t *testing.T, shape payloadShape, rootKeys []string) {
-	t.Helper()
-	for _, obj := range shape.objects {
-		want, label := rootKeys, "root"
-		if obj.member != "" {
-			want, label = memberKeyOrder[obj.member], obj.member
-		}
-		if !slices.Equal(obj.keys, want) {
-			t.Errorf("%s keys:\n got  %v\n want %v", label, obj.keys, want)
-		}
-	}
-	for _, v := range shape.values {
-		if slices.Contains(guidKeys, v.key) && !payloadGUIDForm.MatchString(v.text) {
-			t.Errorf("%s = %q (null %v), want a lower-case dashed GUID without braces", v.key, v.text, v.null)
-		}
-	}
-	for _, e := range shape.elements {
-		if want := xmlArrayElement[e.array]; e.name != want {
-			t.Errorf("%s holds element <%s>, want <%s>", e.array, e.name, want)
-		}
-	}
-}
+// Sitecore do, into the typed models of internal/receivermodel, and check
+// every value, the key order and the GUID spellings that Sitecore sends.
+// caddymodule/sitecore/fidelity_test.go uses the same models and runs the
+// real classifier in front of the encoder.
 
 // Ids of Sitecore's published payload examples, which these tests reuse.
 const (
@@ -448,7 +58,7 @@ func harbourFestival() dispatch.Item {
 
 // checkReceiverItem compares every property of a decoded item with the
 // item the operation carried.
-func checkReceiverItem(t *testing.T, label string, got *receiverItem, want dispatch.Item) {
+func checkReceiverItem(t *testing.T, label string, got *receivermodel.Item, want dispatch.Item) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s is missing", label)
@@ -486,7 +96,7 @@ func checkReceiverItem(t *testing.T, label string, got *receiverItem, want dispa
 	checkReceiverFields(t, label+".VersionedFields", got.VersionedFields, want.VersionedFields)
 }
 
-func checkReceiverFields(t *testing.T, label string, got []receiverVersionedField, want []dispatch.Field) {
+func checkReceiverFields(t *testing.T, label string, got []receivermodel.VersionedField, want []dispatch.Field) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s has %d fields, want %d", label, len(got), len(want))
@@ -541,7 +151,7 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 		event dispatch.Event
 		item  dispatch.Item
 		keys  []string
-		check func(t *testing.T, serialization string, got receiverEvent)
+		check func(t *testing.T, serialization string, got receivermodel.Event)
 	}{
 		{event: dispatch.Event{Name: dispatch.EventItemAdded}, item: festival, keys: withItem},
 		{
@@ -552,7 +162,7 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 			}},
 			item: festival,
 			keys: []string{"EventName", "Item", "Changes", "WebhookItemId", "WebhookItemName"},
-			check: func(t *testing.T, serialization string, got receiverEvent) {
+			check: func(t *testing.T, serialization string, got receivermodel.Event) {
 				c := got.Changes
 				if c == nil {
 					t.Fatal("Changes is missing")
@@ -579,7 +189,7 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 			event: dispatch.Event{Name: dispatch.EventItemDeleted},
 			item:  festival,
 			keys:  []string{"EventName", "Item", "ParentID", "WebhookItemId", "WebhookItemName"},
-			check: func(t *testing.T, _ string, got receiverEvent) {
+			check: func(t *testing.T, _ string, got receivermodel.Event) {
 				if got.ParentID != uuid.MustParse(homeFolder) {
 					t.Errorf("ParentID = %v, want %s", got.ParentID, homeFolder)
 				}
@@ -590,7 +200,7 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 			event: dispatch.Event{Name: dispatch.EventItemMoved, OldParentID: "7671197b-0dc0-414d-8d84-095ae535febf"},
 			item:  festival,
 			keys:  []string{"EventName", "Item", "OldParentID", "WebhookItemId", "WebhookItemName"},
-			check: func(t *testing.T, _ string, got receiverEvent) {
+			check: func(t *testing.T, _ string, got receivermodel.Event) {
 				if got.OldParentID != uuid.MustParse("7671197b-0dc0-414d-8d84-095ae535febf") {
 					t.Errorf("OldParentID = %v", got.OldParentID)
 				}
@@ -600,7 +210,7 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 			event: dispatch.Event{Name: dispatch.EventItemRenamed, OldName: "harbour-festival-2024"},
 			item:  festival,
 			keys:  []string{"EventName", "Item", "OldName", "WebhookItemId", "WebhookItemName"},
-			check: func(t *testing.T, _ string, got receiverEvent) {
+			check: func(t *testing.T, _ string, got receivermodel.Event) {
 				if got.OldName != "harbour-festival-2024" {
 					t.Errorf("OldName = %q, want harbour-festival-2024", got.OldName)
 				}
@@ -610,7 +220,7 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 			event: dispatch.Event{Name: dispatch.EventItemCopied, Source: &festival},
 			item:  copied,
 			keys:  []string{"EventName", "Source", "Copy", "WebhookItemId", "WebhookItemName"},
-			check: func(t *testing.T, _ string, got receiverEvent) {
+			check: func(t *testing.T, _ string, got receivermodel.Event) {
 				checkReceiverItem(t, "Source", got.Source, festival)
 				checkReceiverItem(t, "Copy", got.Copy, copied)
 			},
@@ -627,9 +237,9 @@ func TestEventPayloadsDecodeAsReceiverModels(t *testing.T) {
 				if err != nil {
 					t.Fatalf("EncodeEvent: %v", err)
 				}
-				checkShape(t, readShape(t, serialization, body), tt.keys)
+				receivermodel.CheckShape(t, receivermodel.ReadShape(t, serialization, body), tt.keys)
 
-				got := decodeReceiver[receiverEvent](t, serialization, body)
+				got := receivermodel.Decode[receivermodel.Event](t, serialization, body)
 				if got.EventName != tt.event.Name {
 					t.Errorf("EventName = %q, want %q", got.EventName, tt.event.Name)
 				}
@@ -694,16 +304,16 @@ var (
 	publishedState  = wantState{"Published", true, "Office/16x16/check.png", "{6D029DC9-65EF-4583-A323-AF611882395A}"}
 )
 
-func checkReceiverState(t *testing.T, label string, got *receiverState, want wantState, braced bool) {
+func checkReceiverState(t *testing.T, label string, got *receivermodel.State, want wantState, braced bool) {
 	t.Helper()
-	if got.isNull() {
+	if got.IsNull() {
 		t.Errorf("%s is null, want %q", label, want.displayName)
 		return
 	}
 	if got.DisplayName != want.displayName || got.FinalState != want.final || got.Icon != want.icon || got.StateID != want.stateID {
 		t.Errorf("%s = %+v, want %+v", label, *got, want)
 	}
-	if braced && !stateIDForm.MatchString(got.StateID) {
+	if braced && !receivermodel.StateIDForm.MatchString(got.StateID) {
 		t.Errorf("%s.StateID = %q, want a braced upper-case GUID", label, got.StateID)
 	}
 }
@@ -768,9 +378,9 @@ func TestActionPayloadsDecodeAsReceiverModels(t *testing.T) {
 				if err != nil {
 					t.Fatalf("EncodeAction: %v", err)
 				}
-				checkShape(t, readShape(t, format.serialization, body), actionKeyOrder)
+				receivermodel.CheckShape(t, receivermodel.ReadShape(t, format.serialization, body), receivermodel.ActionKeyOrder)
 
-				got := decodeReceiver[receiverAction](t, format.serialization, body)
+				got := receivermodel.Decode[receivermodel.Action](t, format.serialization, body)
 				if got.XMLName.Local != format.wantRoot {
 					t.Errorf("XML root = <%s>, want <%s>", got.XMLName.Local, format.wantRoot)
 				}
@@ -778,9 +388,9 @@ func TestActionPayloadsDecodeAsReceiverModels(t *testing.T) {
 				if got.ActionID != wantID || got.WebhookItemID != wantID || got.ActionName != "Check alt texts" || got.WebhookItemName != "Check alt texts" {
 					t.Errorf("action = %v %q, webhook = %v %q", got.ActionID, got.ActionName, got.WebhookItemID, got.WebhookItemName)
 				}
-				var wantComments []receiverComment
+				var wantComments []receivermodel.Comment
 				if tt.comments != "" {
-					wantComments = []receiverComment{{Key: "Comments", Value: tt.comments}}
+					wantComments = []receivermodel.Comment{{Key: "Comments", Value: tt.comments}}
 				}
 				if len(got.Comments) != len(wantComments) || (len(wantComments) > 0 && got.Comments[0] != wantComments[0]) {
 					t.Errorf("Comments = %+v, want %+v", got.Comments, wantComments)
@@ -793,7 +403,7 @@ func TestActionPayloadsDecodeAsReceiverModels(t *testing.T) {
 					t.Errorf("Message %q, UserName %q, WorkflowName %q", got.Message, got.UserName, got.WorkflowName)
 				}
 				if tt.next == nil {
-					if !got.NextState.isNull() {
+					if !got.NextState.IsNull() {
 						t.Errorf("NextState = %+v, want null", *got.NextState)
 					}
 				} else {
@@ -891,12 +501,12 @@ func TestContractExamplesMatchEncodedPayloads(t *testing.T) {
 				t.Fatalf("encoding: %v", err)
 			}
 
-			gotShape, wantShape := readShape(t, "json", got), readShape(t, "json", want)
-			if !reflect.DeepEqual(gotShape.objects, wantShape.objects) {
-				t.Errorf("keys differ from the example:\n got  %v\n want %v", gotShape.objects, wantShape.objects)
+			gotShape, wantShape := receivermodel.ReadShape(t, "json", got), receivermodel.ReadShape(t, "json", want)
+			if !reflect.DeepEqual(gotShape.Objects, wantShape.Objects) {
+				t.Errorf("keys differ from the example:\n got  %v\n want %v", gotShape.Objects, wantShape.Objects)
 			}
-			if !reflect.DeepEqual(gotShape.values, wantShape.values) {
-				t.Errorf("values differ from the example:\n got  %v\n want %v", gotShape.values, wantShape.values)
+			if !reflect.DeepEqual(gotShape.Values, wantShape.Values) {
+				t.Errorf("values differ from the example:\n got  %v\n want %v", gotShape.Values, wantShape.Values)
 			}
 		})
 	}

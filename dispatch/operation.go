@@ -123,6 +123,9 @@ type Lookup struct {
 	// Default: GET without a body.
 	Method string
 	Body   []byte
+
+	// Auth, when set, replaces the caller's credentials on the lookup.
+	Auth *Authorization
 }
 
 // AddEvent appends an item event by name.

@@ -2,18 +2,13 @@ package sitecore_test
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +18,7 @@ import (
 
 	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+	"github.com/cmshooks/caddy-cms-webhooks/internal/receivermodel"
 )
 
 // The fidelity tests run recorded Sitecore exchanges through the real
@@ -32,382 +28,9 @@ import (
 // are written in the request and response shapes that Sitecore's
 // documentation and public clients show.
 //
-// The receiver models and the payload reader below are a copy of those in
-// dispatch/fidelity_test.go, whose comment names the public C# models they
-// mirror. A test package cannot import another's test files, so a change to
-// one copy belongs in the other.
-
-type receiverEvent struct {
-	XMLName         xml.Name         `json:"-" xml:"event"`
-	EventName       string           `json:"EventName" xml:"EventName"`
-	Item            *receiverItem    `json:"Item" xml:"Item"`
-	Source          *receiverItem    `json:"Source" xml:"Source"`
-	Copy            *receiverItem    `json:"Copy" xml:"Copy"`
-	ParentID        uuid.UUID        `json:"ParentID" xml:"ParentID"`
-	Changes         *receiverChanges `json:"Changes" xml:"Changes"`
-	OldParentID     uuid.UUID        `json:"OldParentID" xml:"OldParentID"`
-	OldName         string           `json:"OldName" xml:"OldName"`
-	OldValue        string           `json:"OldValue" xml:"OldValue"`
-	WebhookItemID   uuid.UUID        `json:"WebhookItemId" xml:"WebhookItemId"`
-	WebhookItemName string           `json:"WebhookItemName" xml:"WebhookItemName"`
-}
-
-type receiverItem struct {
-	Language          string                   `json:"Language" xml:"Language"`
-	Version           int                      `json:"Version" xml:"Version"`
-	ID                uuid.UUID                `json:"Id" xml:"Id"`
-	Name              string                   `json:"Name" xml:"Name"`
-	ParentID          uuid.UUID                `json:"ParentId" xml:"ParentId"`
-	TemplateID        uuid.UUID                `json:"TemplateId" xml:"TemplateId"`
-	TemplateName      string                   `json:"TemplateName" xml:"TemplateName"`
-	MasterID          uuid.UUID                `json:"MasterId" xml:"MasterId"`
-	SharedFields      []receiverSharedField    `json:"SharedFields" xml:"SharedFields>Field"`
-	UnversionedFields []receiverVersionedField `json:"UnversionedFields" xml:"UnversionedFields>Field"`
-	VersionedFields   []receiverVersionedField `json:"VersionedFields" xml:"VersionedFields>Field"`
-}
-
-type receiverSharedField struct {
-	ID    uuid.UUID `json:"Id" xml:"Id"`
-	Value string    `json:"Value" xml:"Value"`
-}
-
-// receiverVersionedField serves both UnversionedFields and VersionedFields,
-// as in the jbe model, where Version is a nullable long.
-type receiverVersionedField struct {
-	ID       uuid.UUID `json:"Id" xml:"Id"`
-	Value    string    `json:"Value" xml:"Value"`
-	Language string    `json:"Language" xml:"Language"`
-	Version  *int      `json:"Version" xml:"Version"`
-}
-
-type receiverChanges struct {
-	FieldChanges              []receiverFieldChange `json:"FieldChanges" xml:"FieldChanges>FieldChange"`
-	PropertyChanges           []any                 `json:"PropertyChanges" xml:"PropertyChanges>PropertyChange"`
-	IsUnversionedFieldChanged bool                  `json:"IsUnversionedFieldChanged" xml:"IsUnversionedFieldChanged"`
-	IsSharedFieldChanged      bool                  `json:"IsSharedFieldChanged" xml:"IsSharedFieldChanged"`
-}
-
-// receiverFieldChange keeps OriginalValue as a pointer, because the jbe
-// receiver calls OriginalValue.Replace and so fails on null.
-type receiverFieldChange struct {
-	FieldID       uuid.UUID `json:"FieldId" xml:"FieldId"`
-	Value         string    `json:"Value" xml:"Value"`
-	OriginalValue *string   `json:"OriginalValue" xml:"OriginalValue"`
-}
-
-// receiverAction has no root name in its XML tag, because the root of
-// action XML is configurable. XMLName records the root that was sent.
-type receiverAction struct {
-	XMLName         xml.Name          `json:"-"`
-	ActionID        uuid.UUID         `json:"ActionID" xml:"ActionID"`
-	ActionName      string            `json:"ActionName" xml:"ActionName"`
-	Comments        []receiverComment `json:"Comments" xml:"Comments>KeyValue"`
-	DataItem        *receiverItem     `json:"DataItem" xml:"DataItem"`
-	Message         string            `json:"Message" xml:"Message"`
-	NextState       *receiverState    `json:"NextState" xml:"NextState"`
-	PreviousState   *receiverState    `json:"PreviousState" xml:"PreviousState"`
-	UserName        string            `json:"UserName" xml:"UserName"`
-	WorkflowName    string            `json:"WorkflowName" xml:"WorkflowName"`
-	WebhookItemID   uuid.UUID         `json:"WebhookItemId" xml:"WebhookItemId"`
-	WebhookItemName string            `json:"WebhookItemName" xml:"WebhookItemName"`
-}
-
-type receiverComment struct {
-	Key   string `json:"Key" xml:"Key"`
-	Value string `json:"Value" xml:"Value"`
-}
-
-// receiverState is a WorkflowState. Nil is XML's xsi:nil="true", the XML
-// form of a null NextState.
-type receiverState struct {
-	DisplayName              string `json:"DisplayName" xml:"DisplayName"`
-	FinalState               bool   `json:"FinalState" xml:"FinalState"`
-	Icon                     string `json:"Icon" xml:"Icon"`
-	StateID                  string `json:"StateID" xml:"StateID"`
-	PreviewPublishingTargets []any  `json:"PreviewPublishingTargets" xml:"PreviewPublishingTargets>PublishingTarget"`
-	Nil                      bool   `json:"-" xml:"http://www.w3.org/2001/XMLSchema-instance nil,attr"`
-}
-
-// isNull reports whether a state is null: absent or JSON null, or XML
-// xsi:nil.
-func (s *receiverState) isNull() bool {
-	return s == nil || s.Nil
-}
-
-// decodeReceiver decodes a payload into a receiver model: JSON strictly,
-// with unknown keys and trailing data as errors, or XML.
-func decodeReceiver[T any](t *testing.T, serialization string, body []byte) T {
-	t.Helper()
-	var v T
-	if serialization == "xml" {
-		if err := xml.Unmarshal(body, &v); err != nil {
-			t.Fatalf("decoding XML payload into the receiver model: %v\n%s", err, body)
-		}
-		return v
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decoding JSON payload into the receiver model: %v\n%s", err, body)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		t.Fatalf("JSON payload has data after its object:\n%s", body)
-	}
-	return v
-}
-
-// Key orders of the objects in Sitecore's payloads, by the key whose value
-// is the object or an array of such objects.
-var (
-	itemKeyOrder = []string{
-		"Language", "Version", "Id", "Name", "ParentId", "TemplateId", "TemplateName",
-		"MasterId", "SharedFields", "UnversionedFields", "VersionedFields",
-	}
-	stateKeyOrder  = []string{"DisplayName", "FinalState", "Icon", "StateID", "PreviewPublishingTargets"}
-	actionKeyOrder = []string{
-		"ActionID", "ActionName", "Comments", "DataItem", "Message", "NextState",
-		"PreviousState", "UserName", "WorkflowName", "WebhookItemId", "WebhookItemName",
-	}
-	memberKeyOrder = map[string][]string{
-		"Item":              itemKeyOrder,
-		"Source":            itemKeyOrder,
-		"Copy":              itemKeyOrder,
-		"DataItem":          itemKeyOrder,
-		"SharedFields":      {"Id", "Value"},
-		"UnversionedFields": {"Id", "Value", "Language"},
-		"VersionedFields":   {"Id", "Value", "Version", "Language"},
-		"Changes":           {"FieldChanges", "PropertyChanges", "IsUnversionedFieldChanged", "IsSharedFieldChanged"},
-		"FieldChanges":      {"FieldId", "Value", "OriginalValue"},
-		"Comments":          {"Key", "Value"},
-		"NextState":         stateKeyOrder,
-		"PreviousState":     stateKeyOrder,
-	}
-
-	// xmlArrayElement names the repeated child elements of XML arrays.
-	xmlArrayElement = map[string]string{
-		"SharedFields":             "Field",
-		"UnversionedFields":        "Field",
-		"VersionedFields":          "Field",
-		"FieldChanges":             "FieldChange",
-		"PropertyChanges":          "PropertyChange",
-		"Comments":                 "KeyValue",
-		"PreviewPublishingTargets": "PublishingTarget",
-	}
-	xmlObjectMembers = []string{"Item", "Source", "Copy", "DataItem", "Changes", "NextState", "PreviousState"}
-
-	// guidKeys are the keys whose values are GUIDs, which Sitecore sends in
-	// 36 lower-case characters with dashes and without braces.
-	guidKeys = []string{
-		"Id", "ParentId", "TemplateId", "MasterId", "FieldId", "ParentID",
-		"OldParentID", "WebhookItemId", "ActionID",
-	}
-	payloadGUIDForm = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	stateIDForm     = regexp.MustCompile(`^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$`)
-)
-
-const xsiNamespace = "http://www.w3.org/2001/XMLSchema-instance"
-
-// payloadShape lists the objects and the scalar values of a JSON or XML
-// payload in document order, which decoding into a model loses.
-type payloadShape struct {
-	objects  []shapeObject
-	values   []shapeValue
-	elements []shapeElement
-}
-
-// shapeObject is one object. Its member is the key whose value is the
-// object or the array that contains it, and "" for the root.
-type shapeObject struct {
-	member string
-	keys   []string
-}
-
-type shapeValue struct {
-	key  string
-	text string
-	null bool
-}
-
-// shapeElement is one repeated child element of an XML array.
-type shapeElement struct {
-	array string
-	name  string
-}
-
-func readShape(t *testing.T, serialization string, body []byte) payloadShape {
-	t.Helper()
-	var shape payloadShape
-	var err error
-	if serialization == "xml" {
-		err = shape.readXMLRoot(xml.NewDecoder(bytes.NewReader(body)))
-	} else {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		err = shape.readJSON(dec, "")
-	}
-	if err != nil {
-		t.Fatalf("reading %s payload: %v\n%s", serialization, err, body)
-	}
-	return shape
-}
-
-func (s *payloadShape) readJSON(dec *json.Decoder, member string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch tok := tok.(type) {
-	case json.Delim:
-		if tok == '[' {
-			for dec.More() {
-				if err := s.readJSON(dec, member); err != nil {
-					return err
-				}
-			}
-			_, err := dec.Token()
-			return err
-		}
-		i := len(s.objects)
-		s.objects = append(s.objects, shapeObject{member: member})
-		for dec.More() {
-			keyTok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			key := keyTok.(string)
-			s.objects[i].keys = append(s.objects[i].keys, key)
-			if err := s.readJSON(dec, key); err != nil {
-				return err
-			}
-		}
-		_, err := dec.Token()
-		return err
-	case nil:
-		s.values = append(s.values, shapeValue{key: member, null: true})
-	default:
-		s.values = append(s.values, shapeValue{key: member, text: fmt.Sprint(tok)})
-	}
-	return nil
-}
-
-func (s *payloadShape) readXMLRoot(dec *xml.Decoder) error {
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if _, ok := tok.(xml.StartElement); ok {
-			return s.readXMLObject(dec, "")
-		}
-	}
-}
-
-// readXMLElement reads the element that start opened. Elements named like
-// the payload's objects and arrays are read as such. Any other element is a
-// scalar, so it must have no child elements.
-func (s *payloadShape) readXMLElement(dec *xml.Decoder, start xml.StartElement) error {
-	name := start.Name.Local
-	for _, a := range start.Attr {
-		if a.Name.Space == xsiNamespace && a.Name.Local == "nil" && a.Value == "true" {
-			s.values = append(s.values, shapeValue{key: name, null: true})
-			return dec.Skip()
-		}
-	}
-	if _, ok := xmlArrayElement[name]; ok {
-		return s.readXMLArray(dec, name)
-	}
-	if slices.Contains(xmlObjectMembers, name) {
-		return s.readXMLObject(dec, name)
-	}
-	var text []byte
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.CharData:
-			text = append(text, tok...)
-		case xml.StartElement:
-			return fmt.Errorf("element %s in scalar %s", tok.Name.Local, name)
-		case xml.EndElement:
-			s.values = append(s.values, shapeValue{key: name, text: string(text)})
-			return nil
-		}
-	}
-}
-
-func (s *payloadShape) readXMLObject(dec *xml.Decoder, member string) error {
-	i := len(s.objects)
-	s.objects = append(s.objects, shapeObject{member: member})
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			s.objects[i].keys = append(s.objects[i].keys, tok.Name.Local)
-			if err := s.readXMLElement(dec, tok); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-func (s *payloadShape) readXMLArray(dec *xml.Decoder, array string) error {
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			s.elements = append(s.elements, shapeElement{array: array, name: tok.Name.Local})
-			if err := s.readXMLObject(dec, array); err != nil {
-				return err
-			}
-		case xml.EndElement:
-			return nil
-		}
-	}
-}
-
-// checkShapeInOrder checks that every object contains only Sitecore's keys
-// in Sitecore's order, that GUID-typed values use the payload form, and
-// that XML arrays repeat the expected element. A key may be missing here,
-// because TestClassifiedEventsCarryEventProperties and
-// TestClassifiedItemsCarryEveryItemKey check the ones that must be there.
-func checkShapeInOrder(t *testing.T, shape payloadShape, rootKeys []string) {
-	t.Helper()
-	for _, obj := range shape.objects {
-		order, label := rootKeys, "root"
-		if obj.member != "" {
-			order, label = memberKeyOrder[obj.member], obj.member
-		}
-		next := 0
-		for _, key := range obj.keys {
-			i := slices.Index(order[next:], key)
-			if i < 0 {
-				t.Errorf("%s key %q is unknown or out of order: got %v, want order %v", label, key, obj.keys, order)
-				break
-			}
-			next += i + 1
-		}
-	}
-	for _, v := range shape.values {
-		if slices.Contains(guidKeys, v.key) && !payloadGUIDForm.MatchString(v.text) {
-			t.Errorf("%s = %q (null %v), want a lower-case dashed GUID without braces", v.key, v.text, v.null)
-		}
-	}
-	for _, e := range shape.elements {
-		if want := xmlArrayElement[e.array]; e.name != want {
-			t.Errorf("%s contains element <%s>, want <%s>", e.array, e.name, want)
-		}
-	}
-}
+// The receiver models and the payload reader are those of
+// internal/receivermodel, which dispatch/fidelity_test.go uses too. Its
+// package comment names the public C# models they mirror.
 
 // exchange is one recorded request to the CMS and the CMS's response.
 type exchange struct {
@@ -710,12 +333,12 @@ func eventPayloads(t *testing.T) []eventPayload {
 func TestClassifiedEventsDecodeAsReceivers(t *testing.T) {
 	for _, p := range eventPayloads(t) {
 		t.Run(p.label, func(t *testing.T) {
-			checkShapeInOrder(t, readShape(t, p.serialization, p.body), []string{
+			receivermodel.CheckShapeInOrder(t, receivermodel.ReadShape(t, p.serialization, p.body), []string{
 				"EventName", "Item", "Source", "Copy", "ParentID", "Changes", "OldParentID",
 				"OldName", "OldValue", "WebhookItemId", "WebhookItemName",
 			})
 
-			got := decodeReceiver[receiverEvent](t, p.serialization, p.body)
+			got := receivermodel.Decode[receivermodel.Event](t, p.serialization, p.body)
 			if got.EventName != p.event {
 				t.Errorf("EventName = %q, want %q", got.EventName, p.event)
 			}
@@ -741,7 +364,7 @@ func TestClassifiedEventsDecodeAsReceivers(t *testing.T) {
 	}
 }
 
-func checkReceiverItem(t *testing.T, got *receiverItem, want wantOperation) {
+func checkReceiverItem(t *testing.T, got *receivermodel.Item, want wantOperation) {
 	t.Helper()
 	if got.ID != uuid.MustParse(want.id) {
 		t.Errorf("Id = %v, want %s", got.ID, want.id)
@@ -794,15 +417,15 @@ func TestUnenrichedItemsInventNothing(t *testing.T) {
 			continue
 		}
 		t.Run(p.label, func(t *testing.T) {
-			for _, obj := range readShape(t, "json", p.body).objects {
-				if !slices.Contains([]string{"Item", "Source", "Copy"}, obj.member) {
+			for _, obj := range receivermodel.ReadShape(t, "json", p.body).Objects {
+				if !slices.Contains([]string{"Item", "Source", "Copy"}, obj.Member) {
 					continue
 				}
-				if slices.Contains(obj.keys, "MasterId") {
-					t.Errorf("%s carries MasterId, which the traffic does not tell: %s", obj.member, p.body)
+				if slices.Contains(obj.Keys, "MasterId") {
+					t.Errorf("%s carries MasterId, which the traffic does not tell: %s", obj.Member, p.body)
 				}
-				if !slices.Contains(obj.keys, "Id") {
-					t.Errorf("%s lacks Id, which the traffic tells: %s", obj.member, p.body)
+				if !slices.Contains(obj.Keys, "Id") {
+					t.Errorf("%s lacks Id, which the traffic tells: %s", obj.Member, p.body)
 				}
 			}
 		})
@@ -850,20 +473,20 @@ func actionWebhook(t *testing.T, kind dispatch.Kind, serialization, state string
 }
 
 var (
-	editorialReviewState = receiverState{DisplayName: "Editorial review", Icon: "Office/16x16/document_check.png", StateID: "{4A7F4E30-9B63-41A3-9016-0F7B7FB175D4}"}
-	publishedState       = receiverState{DisplayName: "Published", FinalState: true, Icon: "Office/16x16/check.png", StateID: "{6D029DC9-65EF-4583-A323-AF611882395A}"}
+	editorialReviewState = receivermodel.State{DisplayName: "Editorial review", Icon: "Office/16x16/document_check.png", StateID: "{4A7F4E30-9B63-41A3-9016-0F7B7FB175D4}"}
+	publishedState       = receivermodel.State{DisplayName: "Published", FinalState: true, Icon: "Office/16x16/check.png", StateID: "{6D029DC9-65EF-4583-A323-AF611882395A}"}
 )
 
-func checkState(t *testing.T, label string, got *receiverState, want receiverState) {
+func checkState(t *testing.T, label string, got *receivermodel.State, want receivermodel.State) {
 	t.Helper()
-	if got.isNull() {
+	if got.IsNull() {
 		t.Errorf("%s is null, want %q", label, want.DisplayName)
 		return
 	}
 	if got.DisplayName != want.DisplayName || got.FinalState != want.FinalState || got.Icon != want.Icon || got.StateID != want.StateID {
 		t.Errorf("%s = %+v, want %+v", label, *got, want)
 	}
-	if !stateIDForm.MatchString(got.StateID) {
+	if !receivermodel.StateIDForm.MatchString(got.StateID) {
 		t.Errorf("%s.StateID = %q, want a braced upper-case GUID", label, got.StateID)
 	}
 }
@@ -879,12 +502,12 @@ func TestWorkflowCommandActionPayloads(t *testing.T) {
 		state         string // the submit action's state, or "" for one on the command
 		serialization string
 		xmlRoot       string
-		comments      []receiverComment
+		comments      []receivermodel.Comment
 	}{
-		{"authoring-execute-workflow-command", dispatch.KindValidationAction, "", "json", "", []receiverComment{{Key: "Comments", Value: "Checked by legal"}}},
-		{"authoring-execute-workflow-command", dispatch.KindSubmitAction, "", "xml", "", []receiverComment{{Key: "Comments", Value: "Checked by legal"}}},
-		{"authoring-execute-workflow-command", dispatch.KindSubmitAction, "published", "xml", "WorkflowAction", []receiverComment{{Key: "Comments", Value: "Checked by legal"}}},
-		{"authoring-execute-workflow-command", dispatch.KindSubmitAction, "published", "json", "", []receiverComment{{Key: "Comments", Value: "Checked by legal"}}},
+		{"authoring-execute-workflow-command", dispatch.KindValidationAction, "", "json", "", []receivermodel.Comment{{Key: "Comments", Value: "Checked by legal"}}},
+		{"authoring-execute-workflow-command", dispatch.KindSubmitAction, "", "xml", "", []receivermodel.Comment{{Key: "Comments", Value: "Checked by legal"}}},
+		{"authoring-execute-workflow-command", dispatch.KindSubmitAction, "published", "xml", "WorkflowAction", []receivermodel.Comment{{Key: "Comments", Value: "Checked by legal"}}},
+		{"authoring-execute-workflow-command", dispatch.KindSubmitAction, "published", "json", "", []receivermodel.Comment{{Key: "Comments", Value: "Checked by legal"}}},
 		{"pages-execute-workflow-command", dispatch.KindValidationAction, "", "xml", "", nil},
 		{"pages-execute-workflow-command", dispatch.KindSubmitAction, "", "json", "", nil},
 		{"pages-execute-workflow-command", dispatch.KindSubmitAction, "published", "json", "", nil},
@@ -920,9 +543,9 @@ func TestWorkflowCommandActionPayloads(t *testing.T) {
 			if err != nil {
 				t.Fatalf("EncodeAction: %v", err)
 			}
-			checkShapeInOrder(t, readShape(t, tt.serialization, body), actionKeyOrder)
+			receivermodel.CheckShapeInOrder(t, receivermodel.ReadShape(t, tt.serialization, body), receivermodel.ActionKeyOrder)
 
-			got := decodeReceiver[receiverAction](t, tt.serialization, body)
+			got := receivermodel.Decode[receivermodel.Action](t, tt.serialization, body)
 			wantRoot := ""
 			if tt.serialization == "xml" {
 				wantRoot = cmp.Or(tt.xmlRoot, "data")
@@ -948,7 +571,7 @@ func TestWorkflowCommandActionPayloads(t *testing.T) {
 				t.Errorf("Message %q, UserName %q, WorkflowName %q", got.Message, got.UserName, got.WorkflowName)
 			}
 			if tt.state != "" {
-				if !got.NextState.isNull() {
+				if !got.NextState.IsNull() {
 					t.Errorf("NextState = %+v, want null for an action on a state", *got.NextState)
 				}
 			} else {
@@ -1011,15 +634,15 @@ func enrichedOperations(t *testing.T, name string) []*dispatch.Operation {
 
 // missingItemKeys returns, for every Item, Source, Copy or DataItem object
 // of a payload, the keys of requiredItemKeys it lacks.
-func missingItemKeys(shape payloadShape) []string {
+func missingItemKeys(shape receivermodel.Shape) []string {
 	var missing []string
-	for _, obj := range shape.objects {
-		if !slices.Contains([]string{"Item", "Source", "Copy", "DataItem"}, obj.member) {
+	for _, obj := range shape.Objects {
+		if !slices.Contains([]string{"Item", "Source", "Copy", "DataItem"}, obj.Member) {
 			continue
 		}
 		for _, key := range requiredItemKeys {
-			if !slices.Contains(obj.keys, key) {
-				missing = append(missing, obj.member+"."+key)
+			if !slices.Contains(obj.Keys, key) {
+				missing = append(missing, obj.Member+"."+key)
 			}
 		}
 	}
@@ -1033,10 +656,10 @@ func TestEnrichedEventsCarrySitecoreShape(t *testing.T) {
 	const headline = "dd21f6ec-ad15-418a-be1a-a4db378ca1ff"
 	tests := []struct {
 		file  string
-		check func(t *testing.T, got receiverEvent)
+		check func(t *testing.T, got receivermodel.Event)
 	}{
 		{"authoring-create-item", nil},
-		{"authoring-update-item", func(t *testing.T, got receiverEvent) {
+		{"authoring-update-item", func(t *testing.T, got receivermodel.Event) {
 			if got.Changes == nil || len(got.Changes.FieldChanges) != 1 {
 				t.Fatalf("Changes = %+v, want the Headline change", got.Changes)
 			}
@@ -1048,23 +671,23 @@ func TestEnrichedEventsCarrySitecoreShape(t *testing.T) {
 				t.Errorf("FieldChanges[0].OriginalValue = %v, want the value before the write", fc.OriginalValue)
 			}
 		}},
-		{"authoring-delete-item", func(t *testing.T, got receiverEvent) {
+		{"authoring-delete-item", func(t *testing.T, got receivermodel.Event) {
 			if got.EventName == dispatch.EventItemDeleted && got.ParentID != uuid.MustParse(homeFolder) {
 				t.Errorf("ParentID = %v, want %s", got.ParentID, homeFolder)
 			}
 		}},
-		{"authoring-rename-item", func(t *testing.T, got receiverEvent) {
+		{"authoring-rename-item", func(t *testing.T, got receivermodel.Event) {
 			if got.OldName != "harbour-festival" {
 				t.Errorf("OldName = %q, want harbour-festival", got.OldName)
 			}
 		}},
-		{"authoring-move-item", func(t *testing.T, got receiverEvent) {
+		{"authoring-move-item", func(t *testing.T, got receivermodel.Event) {
 			if got.OldParentID != uuid.MustParse("7671197b-0dc0-414d-8d84-095ae535febf") {
 				t.Errorf("OldParentID = %v, want the parent before the move", got.OldParentID)
 			}
 		}},
 		{"authoring-copy-item", nil},
-		{"authoring-add-item-version", func(t *testing.T, got receiverEvent) {
+		{"authoring-add-item-version", func(t *testing.T, got receivermodel.Event) {
 			if got.Item == nil || got.Item.Version != 3 {
 				t.Errorf("Item = %+v, want version 3", got.Item)
 			}
@@ -1082,8 +705,8 @@ func TestEnrichedEventsCarrySitecoreShape(t *testing.T) {
 					if err != nil {
 						t.Fatalf("EncodeEvent %s: %v", e.Name, err)
 					}
-					shape := readShape(t, serialization, body)
-					checkShapeInOrder(t, shape, []string{
+					shape := receivermodel.ReadShape(t, serialization, body)
+					receivermodel.CheckShapeInOrder(t, shape, []string{
 						"EventName", "Item", "Source", "Copy", "ParentID", "Changes", "OldParentID",
 						"OldName", "OldValue", "WebhookItemId", "WebhookItemName",
 					})
@@ -1091,12 +714,12 @@ func TestEnrichedEventsCarrySitecoreShape(t *testing.T) {
 						t.Errorf("%s payload lacks %v", e.Name, missing)
 					}
 					for _, key := range eventProperties[e.Name] {
-						if !slices.Contains(shape.objects[0].keys, key) {
+						if !slices.Contains(shape.Objects[0].Keys, key) {
 							t.Errorf("%s payload lacks %s", e.Name, key)
 						}
 					}
 
-					got := decodeReceiver[receiverEvent](t, serialization, body)
+					got := receivermodel.Decode[receivermodel.Event](t, serialization, body)
 					item := got.Item
 					if e.Name == dispatch.EventItemCopied {
 						item = got.Copy
@@ -1126,11 +749,11 @@ func TestEnrichedWorkflowActionDataItem(t *testing.T) {
 	if err != nil {
 		t.Fatalf("EncodeAction: %v", err)
 	}
-	if missing := missingItemKeys(readShape(t, "json", body)); len(missing) > 0 {
+	if missing := missingItemKeys(receivermodel.ReadShape(t, "json", body)); len(missing) > 0 {
 		t.Errorf("payload lacks %v", missing)
 	}
 
-	got := decodeReceiver[receiverAction](t, "json", body)
+	got := receivermodel.Decode[receivermodel.Action](t, "json", body)
 	if got.DataItem == nil {
 		t.Fatal("DataItem is missing")
 	}
