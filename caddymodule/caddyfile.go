@@ -98,7 +98,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //
 //		delivery {
 //			queue           file [<path>] | memory
-//			commit          wait|background
+//			commit          background|wait
 //			workers         <n>
 //			per_destination <n>
 //			queue_size      <n>

@@ -131,14 +131,14 @@ type DeliveryConfig struct {
 	// process may use a file at a time.
 	QueueFile string `json:"queue_file,omitempty"`
 
-	// Commit is "wait" (the default) or "background". With wait, a
-	// request's deliveries are on disk before its handler returns, so a
-	// crash right after the answer loses none; the handler waits for one
-	// shared disk flush, a few milliseconds, though the client already has
-	// the answer. With background, the handler returns at once and the
-	// flush follows within milliseconds: more requests per second on a
-	// keep-alive connection, and a crash within that flush loses the
-	// deliveries of the requests it covers.
+	// Commit is "background" (the default) or "wait". A request's
+	// deliveries are written to the queue file in one shared disk flush
+	// that starts once the CMS answered and the answer was sent, so a crash
+	// within those milliseconds loses them either way. With background the
+	// handler returns at once; with wait it returns after the flush, so the
+	// connection takes its next request only then, which under many
+	// concurrent writes halves the rate and gains only that a handler that
+	// returned has its deliveries on disk.
 	Commit string `json:"commit,omitempty"`
 
 	// Workers is the number of attempts made at the same time. Default: 16.

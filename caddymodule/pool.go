@@ -67,7 +67,7 @@ func (cfg *DeliveryConfig) dispatchConfig(logger *zap.Logger) dispatch.Config {
 			MaxAge:         time.Duration(cfg.MaxAge),
 		},
 		KeepDelivered:      time.Duration(cfg.KeepDelivered),
-		CommitInBackground: cfg.Commit == "background",
+		CommitInBackground: cfg.Commit != "wait",
 		Logger:             logger,
 		Observer:           observer,
 	}

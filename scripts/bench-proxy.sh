@@ -51,6 +51,7 @@ http://127.0.0.1:28083 {
 	cms_webhooks {
 		delivery {
 			queue file $dir/queue.db
+			commit wait
 		}
 		event_handler indexer {
 			events item:saved
@@ -91,7 +92,7 @@ echo "wrk -t2 -c$connections -d$duration on $(nproc) cores, $(grep -m1 'model na
 run "GET / plain reverse_proxy" http://127.0.0.1:28082/
 run "GET / with cms_webhooks" http://127.0.0.1:28083/
 run "8 KB update plain reverse_proxy" http://127.0.0.1:28082/wp-json/wp/v2/posts/5 -s "$dir/update.lua"
-run "8 KB update with cms_webhooks" http://127.0.0.1:28083/wp-json/wp/v2/posts/5 -s "$dir/update.lua"
+run "8 KB update, commit wait" http://127.0.0.1:28083/wp-json/wp/v2/posts/5 -s "$dir/update.lua"
 run "8 KB update, commit background" http://127.0.0.1:28084/wp-json/wp/v2/posts/5 -s "$dir/update.lua"
 sleep 2
 pending=$(curl -s 'http://127.0.0.1:28019/cms_webhooks/deliveries?state=pending&limit=1000000' | grep -o '"id"' | wc -l)
