@@ -22,9 +22,11 @@ pids=()
 trap '[ -n "${BENCH_KEEP:-}" ] || kill "${pids[@]}" 2>/dev/null || true' EXIT
 
 content=$(head -c 6000 /dev/zero | tr '\0' 'x')
-post="{\"id\":5,\"status\":\"draft\",\"type\":\"post\",\"slug\":\"spring-launch\",\"title\":{\"raw\":\"Spring launch\"},\"content\":{\"raw\":\"$content\"}}"
+post="{\"id\":{http.request.uri.path.4},\"status\":\"draft\",\"type\":\"post\",\"slug\":\"spring-launch\",\"title\":{\"raw\":\"Spring launch\"},\"content\":{\"raw\":\"$content\"}}"
 printf '%s' "$post" > "$dir/post.json"
-printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '"'"'{"title":"Spring launch","content":"%s"}'"'"'\n' \
+# Each update goes to one of 1,000 posts, as many editors' saves do; the
+# deliveries of one post are sent one at a time, in order.
+printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '"'"'{"title":"Spring launch","content":"%s"}'"'"'\nrequest = function() return wrk.format(nil, "/wp-json/wp/v2/posts/" .. math.random(1, 1000)) end\n' \
   "$(head -c 8100 /dev/zero | tr '\0' 'y')" > "$dir/update.lua"
 frontpage=$(head -c 1024 /dev/zero | tr '\0' 'z')
 
@@ -36,7 +38,7 @@ cat > "$dir/Caddyfile" <<CADDY
 }
 http://127.0.0.1:28081 {
 	header Content-Type application/json
-	respond /wp-json/wp/v2/posts/5 200 {
+	respond /wp-json/wp/v2/posts/* 200 {
 		body "$(sed 's/"/\\"/g' "$dir/post.json")"
 	}
 	respond "$frontpage"
