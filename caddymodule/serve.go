@@ -119,7 +119,7 @@ type restoredBody struct {
 // validation actions are configured and the URL alone shows that it is a
 // REST request: then an unread status change could bypass them.
 func (h *Handler) serveUninspected(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if len(h.ValidationActions) > 0 && len(h.classifier.Classify(withoutBody(r), nil)) > 0 {
+	if len(h.ValidationActions) > 0 && h.mayCarryCommand(r) {
 		h.logger.Warn("request body too large to inspect; rejected because validation actions are configured",
 			zap.String("method", r.Method),
 			zap.String("uri", r.RequestURI),
@@ -134,6 +134,16 @@ func (h *Handler) serveUninspected(w http.ResponseWriter, r *http.Request, next 
 		zap.String("uri", r.RequestURI),
 		zap.Int64("max_body", h.MaxBody))
 	return next.ServeHTTP(w, r)
+}
+
+// mayCarryCommand reports whether a request whose body was not read could
+// run a workflow command: what the classifier says, or else whether its URL
+// alone already classifies as a write.
+func (h *Handler) mayCarryCommand(r *http.Request) bool {
+	if c, ok := h.classifier.(interface{ MayCarryCommand(*http.Request) bool }); ok {
+		return c.MayCarryCommand(r)
+	}
+	return len(h.classifier.Classify(withoutBody(r), nil)) > 0
 }
 
 // withoutBody returns a shallow copy of r without a body, for asking the

@@ -74,3 +74,36 @@ func mustItem(t *testing.T, emu *sitecore.Emulator, id string) sitecore.Item {
 	}
 	return it
 }
+
+// TestOversizedGraphQLRejectedWhenValidating pins that a GraphQL request
+// too large to inspect is not forwarded while validation actions are
+// configured, because it could run a workflow command past them.
+func TestOversizedGraphQLRejectedWhenValidating(t *testing.T) {
+	validator := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`max_body 1KB
+workflow "Sample Workflow" {
+	state draft "Draft" id %s
+	state awaiting "Awaiting Approval" id %s
+	command submit draft awaiting id %s
+}
+validation_action "Legal review" {
+	command submit
+	url %s
+}`, sitecore.DraftStateID, sitecore.AwaitingApprovalStateID, sitecore.SubmitCommandID, validator.URL("/legal")))
+
+	padding := strings.Repeat(" ", 2048)
+	query := fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q}}) { successful } }%s`,
+		sitecore.SubmitCommandID, sitecore.HarbourFestivalID, padding)
+	s.emu.ClearRequests()
+	got := s.viaSidecar(t, sitecore.AuthoringPath, map[string]string{"query": query})
+	if got.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413: %.300s", got.Status, got.Body)
+	}
+	if n := len(s.emu.Requests()); n != 0 {
+		t.Errorf("the emulator got %d requests, want none", n)
+	}
+	state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0)
+	if state.ID != sitecore.DraftStateID {
+		t.Errorf("workflow state %s, want Draft %s", state.ID, sitecore.DraftStateID)
+	}
+}

@@ -114,3 +114,26 @@ func TestBlockedCommandAnswersGraphQL(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyGraphQLMayCarryCommand pins which requests the handler rejects
+// with 413 when their body is too large to inspect and validation actions
+// are configured: those to the GraphQL endpoints that run workflow
+// commands, not ItemService writes, which have none.
+func TestOnlyGraphQLMayCarryCommand(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	cases := []struct {
+		method, target string
+		want           bool
+	}{
+		{http.MethodPost, authoring, true},
+		{http.MethodPost, "/sitecore/api/ssc/horizon/query", true},
+		{http.MethodPatch, "/sitecore/api/ssc/item/89169dfe-e040-4376-9d86-ba2d17f0612b", false},
+		{http.MethodPost, "/sitecore/api/graph/items/master", false},
+		{http.MethodGet, authoring, false},
+	}
+	for _, tc := range cases {
+		if got := c.MayCarryCommand(httptest.NewRequest(tc.method, tc.target, nil)); got != tc.want {
+			t.Errorf("MayCarryCommand(%s %s) = %v, want %v", tc.method, tc.target, got, tc.want)
+		}
+	}
+}

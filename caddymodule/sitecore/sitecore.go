@@ -111,6 +111,14 @@ func (c *Classifier) Candidate(r *http.Request) bool {
 	return a != apiNone
 }
 
+// MayCarryCommand reports whether a request, judged without its body, can
+// run a workflow command: any POST to the Authoring or Pages GraphQL
+// endpoint can.
+func (c *Classifier) MayCarryCommand(r *http.Request) bool {
+	a, _ := c.apiOf(r)
+	return a == apiAuthoring || a == apiPages
+}
+
 // BodyHasParams reports whether the body carries what the classifier reads:
 // every classified Sitecore request has a JSON body or none.
 func (c *Classifier) BodyHasParams(*http.Request) bool {
