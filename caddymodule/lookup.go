@@ -14,7 +14,7 @@ import (
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
-// maxLookupBody bounds the answer of a lookup that is kept.
+// maxLookupBody bounds the response of a lookup that is kept.
 const maxLookupBody = 1 << 20
 
 // lookupDropHeaders are request headers that do not belong on a lookup: it
@@ -123,7 +123,7 @@ type enricher interface {
 	// old parents, old field values and a deleted item.
 	EnrichBefore(op *dispatch.Operation) []dispatch.Lookup
 
-	// EnrichAfter returns the reads to make after the CMS answered, to
+	// EnrichAfter returns the reads to make after the CMS responded, to
 	// fill the item as it is stored now.
 	EnrichAfter(op *dispatch.Operation) []dispatch.Lookup
 }

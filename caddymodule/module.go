@@ -32,10 +32,10 @@ const (
 // reverse_proxy. It reads the CMS's REST traffic and:
 //
 //   - calls the validation actions of a workflow command inline, before the
-//     request reaches the CMS, and answers 409 Conflict in the CMS's own
+//     request reaches the CMS, and responds with 409 Conflict in the CMS's own
 //     error shape, without forwarding, when one of them rejects it;
 //   - forwards every request to the next handler with its body unchanged;
-//   - after the CMS answered with success, queues the event handler and
+//   - after the CMS responded with success, queues the event handler and
 //     submit action deliveries, which are sent asynchronously, so the
 //     editor never waits for them.
 //
@@ -45,7 +45,7 @@ const (
 //
 // All validation actions of one request share one time budget (Budget). A
 // validator that answers IsValid false, an error status or a malformed
-// body, or that does not answer within the budget, blocks the command
+// body, or that does not respond within the budget, blocks the command
 // unless it is set to on_error allow or mode shadow.
 type Handler struct {
 	// CMS names the classifier of the CMS behind the handler: "wordpress"
@@ -72,8 +72,8 @@ type Handler struct {
 	// bypass validation. Default: 1 MiB.
 	MaxBody int64 `json:"max_body,omitempty"`
 
-	// MaxResponse is how much of the CMS's answer, in bytes, is kept to
-	// read the created or changed item from it. The answer itself is
+	// MaxResponse is how much of the CMS's response, in bytes, is kept to
+	// read the created or changed item from it. The response itself is
 	// streamed to the client unchanged. Default: 1 MiB.
 	MaxResponse int64 `json:"max_response,omitempty"`
 
@@ -93,7 +93,7 @@ type Handler struct {
 	// Workflows are the workflow definitions: states and commands.
 	Workflows []*dispatch.Workflow `json:"workflows,omitempty"`
 
-	// EventHandlers fire on item events after the CMS answered with
+	// EventHandlers fire on item events after the CMS responded with
 	// success.
 	EventHandlers []*dispatch.Webhook `json:"event_handlers,omitempty"`
 
@@ -133,7 +133,7 @@ type DeliveryConfig struct {
 
 	// Commit is "background" (the default) or "wait". A request's
 	// deliveries are written to the queue file in one shared disk flush
-	// that starts once the CMS answered and the answer was sent, so a crash
+	// that starts once the CMS responded and the response was sent, so a crash
 	// within those milliseconds loses them either way. With background the
 	// handler returns at once; with wait it returns after the flush, so the
 	// connection takes its next request only then, which under many
@@ -163,7 +163,7 @@ type DeliveryConfig struct {
 	// doubles, with up to 20% jitter. Default: 1s.
 	InitialBackoff caddy.Duration `json:"initial_backoff,omitempty"`
 
-	// MaxBackoff caps one wait between attempts, a Retry-After answer
+	// MaxBackoff caps one wait between attempts, a Retry-After response
 	// included. Default: 5m.
 	MaxBackoff caddy.Duration `json:"max_backoff,omitempty"`
 

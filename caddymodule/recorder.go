@@ -19,7 +19,7 @@ type teeRecorder struct {
 	buf    bytes.Buffer
 
 	// clientErr is the first failed write to the client. After it, the
-	// recorder only keeps the prefix, so that the CMS's answer is still
+	// recorder only keeps the prefix, so that the CMS's response is still
 	// read to the end: the write it reports has happened, and its events
 	// must fire even though the client left.
 	clientErr error
@@ -61,7 +61,7 @@ func (t *teeRecorder) Status() int {
 }
 
 // captured returns the kept prefix, decompressed when the CMS compressed
-// its answer with gzip.
+// its response with gzip.
 func (t *teeRecorder) captured() []byte {
 	if !strings.EqualFold(t.Header().Get("Content-Encoding"), "gzip") {
 		return t.buf.Bytes()

@@ -52,7 +52,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 	// Once forwarded, the write reaches the CMS whether or not the client
 	// stays, so the client leaving must not cancel reading the CMS's
-	// answer, or its events would be lost. reverse_proxy's own timeouts
+	// response, or its events would be lost. reverse_proxy's own timeouts
 	// still bound the exchange.
 	rec := newTeeRecorder(w, h.MaxResponse)
 	err = next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
@@ -61,7 +61,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	h.classifier.Complete(ops, rec.Status(), rec.Header(), rec.captured())
 
-	// The answer is complete, so send it before the reads of the
+	// The response is complete, so send it before the reads of the
 	// enrichment and before the deliveries are queued; a failed flush
 	// only means the client left.
 	_ = http.NewResponseController(w).Flush()
@@ -70,7 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	cancelAfter()
 	h.enqueue(ops)
 	if rec.clientErr != nil {
-		h.logger.Debug("client left before the answer was sent; events were queued",
+		h.logger.Debug("client left before the response was sent; events were queued",
 			zap.String("uri", r.RequestURI), zap.Error(rec.clientErr))
 	}
 	return err
@@ -154,7 +154,7 @@ func withoutBody(r *http.Request) *http.Request {
 	return c
 }
 
-// writeBlock answers a blocked command with 409 in the CMS's error shape.
+// writeBlock rejects a blocked command with 409 in the CMS's error shape.
 func (h *Handler) writeBlock(w http.ResponseWriter, ops []*dispatch.Operation, b *block) {
 	data := map[string]any{}
 	if b.webhook != "" {

@@ -36,7 +36,7 @@ type Authorization struct {
 
 	// OAuth2 settings of both grants. The token is fetched once, reused
 	// until shortly before it expires, and fetched again once when a
-	// receiver answers 401.
+	// receiver responds with 401.
 	OAuth2 *OAuth2 `json:"oauth2,omitempty"`
 
 	oauth  *tokenCache
@@ -157,7 +157,7 @@ func (a *Authorization) apply(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
-// retryAfter401 returns a request to send once more after a 401 answer: with
+// retryAfter401 returns a request to send once more after a 401 response: with
 // digest credentials for the receiver's challenge, or with a fresh OAuth2
 // token. It returns nil when another try would not help.
 func (a *Authorization) retryAfter401(req *http.Request, resp *http.Response) (*http.Request, error) {

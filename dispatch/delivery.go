@@ -14,7 +14,7 @@ const (
 	// StatePending deliveries wait for their next attempt.
 	StatePending DeliveryState = "pending"
 
-	// StateDelivered deliveries were answered with a 2xx status.
+	// StateDelivered deliveries got a 2xx response.
 	StateDelivered DeliveryState = "delivered"
 
 	// StateDead deliveries failed for good: the receiver answered 410
@@ -81,7 +81,7 @@ type Attempt struct {
 	// secret.
 	RequestHeaders map[string]string `json:"request_headers,omitempty"`
 
-	// ResponseExcerpt is the start of the receiver's answer.
+	// ResponseExcerpt is the start of the receiver's response.
 	ResponseExcerpt string `json:"response_excerpt,omitempty"`
 }
 

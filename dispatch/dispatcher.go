@@ -75,7 +75,7 @@ type RetryPolicy struct {
 	// doubles, with up to 20% random jitter. Default: 1s.
 	InitialBackoff time.Duration
 
-	// MaxBackoff caps one wait, a Retry-After answer included. Default: 5m.
+	// MaxBackoff caps one wait, a Retry-After response included. Default: 5m.
 	MaxBackoff time.Duration
 
 	// MaxAge makes a delivery dead when it is still failing this long

@@ -114,7 +114,7 @@ type StatusChange struct {
 // Lookup is a read of the CMS that an operation needs before the request is
 // forwarded: the item's current status, parent or name. The handler sends a
 // GET for Path (path and query) with the client's own credentials and passes
-// the answer to Apply.
+// the response to Apply.
 type Lookup struct {
 	Path  string
 	Apply func(op *Operation, status int, body []byte)

@@ -17,7 +17,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// maxVerdictBody bounds how much of a validator's answer is read.
+// maxVerdictBody bounds how much of a validator's response is read.
 const maxVerdictBody = 64 << 10
 
 // ValidationCall is one validation action to call for one operation.
@@ -38,7 +38,7 @@ type Verdict struct {
 	Status   int
 	Duration time.Duration
 
-	// Err is set when the validator failed to answer: a transport error,
+	// Err is set when the validator failed to respond: a transport error,
 	// a timeout, a non-2xx status or a body without IsValid.
 	Err error
 
@@ -142,7 +142,7 @@ func (d *Dispatcher) callValidator(ctx context.Context, wh *Webhook, body []byte
 	return resp.StatusCode, valid, message, err
 }
 
-// ParseVerdict reads a validation action's answer: JSON {"IsValid": bool,
+// ParseVerdict reads a validation action's response: JSON {"IsValid": bool,
 // "Message": string} or XML <data><IsValid/><Message/></data>, with the key
 // names spelled exactly as Sitecore documents them.
 func ParseVerdict(body []byte) (valid bool, message string, err error) {

@@ -75,10 +75,10 @@ type Webhook struct {
 	// Sitecore. Submit actions only.
 	State string `json:"state,omitempty"`
 
-	// OnError decides what a validation action's failure to answer means:
+	// OnError decides what a validation action's failure to respond means:
 	// "block" (the default) blocks the command with 409, "allow" lets it
 	// through. Failure is a transport error, a timeout, a non-2xx status or
-	// a body without IsValid. An answer with IsValid false always blocks.
+	// a body without IsValid. A response with IsValid false always blocks.
 	OnError string `json:"on_error,omitempty"`
 
 	// Mode is "enforce" (the default) or "shadow". A shadow validation
@@ -90,7 +90,7 @@ type Webhook struct {
 	// the template and parent, and for item:saved the Changes with their
 	// OriginalValue. The reads go through the same upstream with the
 	// caller's credentials. Without it, payloads carry only what the
-	// request and the CMS's answer tell. Default: false. Only the Sitecore
+	// request and the CMS's response tell. Default: false. Only the Sitecore
 	// classifier reads the CMS for enrichment so far.
 	Enrich bool `json:"enrich,omitempty"`
 

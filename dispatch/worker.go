@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// maxResponseExcerpt bounds how much of a receiver's answer is read and
+// maxResponseExcerpt bounds how much of a receiver's response is read and
 // kept in the delivery log.
 const maxResponseExcerpt = 1 << 10
 
@@ -177,7 +177,7 @@ func (d *Dispatcher) newRequest(ctx context.Context, wh *Webhook, body []byte, i
 	return req, nil
 }
 
-// send sends a request and lets the authorization answer a challenge
+// send sends a request and lets the authorization meet a challenge
 // (digest) or refresh a rejected token (OAuth2) once.
 func (d *Dispatcher) send(req *http.Request, wh *Webhook, body []byte) (*http.Response, error) {
 	resp, err := d.client.Do(req)
@@ -190,7 +190,7 @@ func (d *Dispatcher) send(req *http.Request, wh *Webhook, body []byte) (*http.Re
 	retry, err := wh.auth.retryAfter401(req, resp)
 	if err != nil || retry == nil {
 		if err != nil {
-			d.logger.Warn("authorization could not answer the receiver's 401",
+			d.logger.Warn("authorization could not meet the receiver's 401 challenge",
 				zap.String("webhook", wh.Name), zap.Error(err))
 		}
 		return resp, nil

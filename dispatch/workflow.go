@@ -28,7 +28,7 @@ type Workflow struct {
 
 	// OtherTransitions decides what happens to a status change into or out
 	// of a state of this workflow that no command covers: "allow" (the
-	// default) forwards it without validation, "block" answers 409, so an
+	// default) forwards it without validation, "block" rejects it with 409, so an
 	// item can reach a state only through a command and its validation
 	// actions.
 	OtherTransitions string `json:"other_transitions,omitempty"`

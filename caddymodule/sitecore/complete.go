@@ -8,8 +8,8 @@ import (
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
-// Complete reads the CMS answer and marks the operations that succeeded.
-// GraphQL reports errors inside a 200 answer, so each mutation is judged by
+// Complete reads the CMS response and marks the operations that succeeded.
+// GraphQL reports errors inside a 200 response, so each mutation is judged by
 // its own entry: it succeeded when data has a non-null entry under its key,
 // no error's path starts with that key, and a successful or completed
 // member, where the mutation has one, is true. Its siblings are judged
@@ -61,13 +61,13 @@ func completeMutation(op *dispatch.Operation, d *detail, result gjson.Result) {
 	removed := op.Item.Version
 	fillFromResult(&op.Item, item)
 	if d.mutation == "deleteItemVersion" {
-		// The answer's item is the version left after the delete; the
+		// The response's item is the version left after the delete; the
 		// payload names the version removed.
 		op.Item.Version = removed
 	}
 	for i := range op.Events {
 		if op.Events[i].Name == dispatch.EventItemCopied && op.Events[i].Source != nil {
-			// The answer's item is the copy; the source stays as the
+			// The response's item is the copy; the source stays as the
 			// request named it.
 			continue
 		}

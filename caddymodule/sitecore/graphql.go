@@ -23,7 +23,7 @@ type graphqlRequest struct {
 // mutationCall is one top-level field of the mutation that runs, with its
 // arguments resolved against the variables.
 type mutationCall struct {
-	// name is the mutation's name, key its key in the answer: the alias
+	// name is the mutation's name, key its key in the response: the alias
 	// when the document gives one.
 	name string
 	key  string

@@ -79,7 +79,7 @@ func (c *Classifier) classifyItemService(r *http.Request, rest string, body []by
 	return []*dispatch.Operation{op}
 }
 
-// completeItemService marks an ItemService write that the CMS answered with
+// completeItemService marks an ItemService write that the CMS responded with
 // a 2xx status as succeeded, and reads a new item's id from Location.
 func completeItemService(op *dispatch.Operation, status int, header http.Header) {
 	if status < 200 || status > 299 {

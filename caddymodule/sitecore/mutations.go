@@ -15,14 +15,14 @@ type detail struct {
 	api      api
 	mutation string
 
-	// key is the mutation's key in the GraphQL answer, batch the request's
+	// key is the mutation's key in the GraphQL response, batch the request's
 	// index in a batched array (-1 when the body was one object), and
 	// batched whether the body was an array.
 	key     string
 	batch   int
 	batched bool
 
-	// result tells how a GraphQL answer reports success: "item" (a
+	// result tells how a GraphQL response reports success: "item" (a
 	// non-null result), "successful" or "completed" (that member is true).
 	result string
 
@@ -49,7 +49,7 @@ func (c *Classifier) classifyGraphQL(a api, body []byte) []*dispatch.Operation {
 		}
 		calls, err := mutationCalls(req, batch)
 		if err != nil {
-			// The CMS answers a document it cannot run with an error,
+			// The CMS rejects a document it cannot run with an error,
 			// and nothing changes, so the request passes through.
 			continue
 		}
@@ -145,7 +145,7 @@ func (c *Classifier) authoringOperation(name string, in map[string]any, op *disp
 	case "addItemVersion":
 		target(in, "itemId", it)
 		// The version argument names the source version; the new
-		// version's number is only in the answer.
+		// version's number is only in the response.
 		it.Version = 0
 		op.AddEvent(dispatch.Event{Name: dispatch.EventItemVersionAdded})
 	case "deleteItemVersion":

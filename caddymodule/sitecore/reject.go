@@ -7,8 +7,8 @@ import (
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
-// Reject returns the answer to a blocked request in the shape its client
-// reads. For GraphQL it is a GraphQL answer with the message in errors and
+// Reject returns the response to a blocked request in the shape its client
+// reads. For GraphQL it is a GraphQL response with the message in errors and
 // the blocked command's result marked failed (successful false for the
 // Authoring API, completed false for Pages), so that GraphQL clients show
 // the validator's message; other mutations of the document are null, since

@@ -127,7 +127,7 @@ func (c *Classifier) BodyHasParams(*http.Request) bool {
 
 // Classify returns the operations a buffered request asks for, or nil. A
 // body that is not valid JSON or GraphQL yields nil, so the request passes
-// through unchanged and the CMS answers it.
+// through unchanged and the CMS handles it.
 func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operation {
 	a, rest := c.apiOf(r)
 	user := c.userName(r)

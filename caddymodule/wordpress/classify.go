@@ -42,7 +42,7 @@ type detail struct {
 }
 
 // fieldKeys are the post members sent as VersionedFields: the text an editor
-// writes. WordPress answers them as {"raw": ..., "rendered": ...} in the edit
+// writes. WordPress returns them as {"raw": ..., "rendered": ...} in the edit
 // context, and the raw text is the stored value.
 var fieldKeys = []string{"title", "content", "excerpt"}
 

@@ -9,14 +9,14 @@ import (
 
 // NeedsResponse reports whether Complete reads the response body. Every
 // classified WordPress write does, because the new post's id, slug and
-// status are only in the answer.
+// status are only in the response.
 func (c *Classifier) NeedsResponse([]*dispatch.Operation) bool {
 	return true
 }
 
-// Complete reads the CMS answer to a classified request: it marks each
+// Complete reads the CMS response to a classified request: it marks each
 // operation that succeeded and fills the item and the events from the post
-// that WordPress returned. body may be a prefix of a longer answer; the
+// that WordPress returned. body may be a prefix of a longer response; the
 // header is not needed.
 func (c *Classifier) Complete(ops []*dispatch.Operation, status int, _ http.Header, body []byte) {
 	answer := gjson.ParseBytes(body)
@@ -44,7 +44,7 @@ func (c *Classifier) Complete(ops []*dispatch.Operation, status int, _ http.Head
 	}
 }
 
-// unwrapEnvelope reads an answer to a request with _envelope, which
+// unwrapEnvelope reads a response to a request with _envelope, which
 // WordPress sends as HTTP 200 with the real status inside.
 func unwrapEnvelope(v gjson.Result) (int, gjson.Result) {
 	st := v.Get("status")
@@ -93,7 +93,7 @@ func (c *Classifier) completeOne(op *dispatch.Operation, d *detail, answer gjson
 	op.Succeeded = true
 }
 
-// isPost reports whether a REST answer is a post object. Terms, users and
+// isPost reports whether a REST response is a post object. Terms, users and
 // comments lack "type" or carry other members, so a route base that is not
 // a post type fires nothing.
 func isPost(v members) bool {

@@ -7,7 +7,7 @@ import (
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
-// errorCode is the "code" member of the error the sidecar answers with when
+// errorCode is the "code" member of the error the sidecar sends when
 // it blocks a request.
 const errorCode = "cms_webhooks_blocked"
 
@@ -19,7 +19,7 @@ type restError struct {
 	Data    map[string]any `json:"data"`
 }
 
-// Reject returns the answer to a blocked request in the shape of a
+// Reject returns the response to a blocked request in the shape of a
 // WordPress REST error ({"code", "message", "data": {"status"}}), wrapped in
 // an envelope when the request asked for one, so that WordPress clients
 // show the message to the editor.

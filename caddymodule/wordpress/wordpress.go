@@ -17,7 +17,7 @@
 //     rules: the last duplicate wins, dots and spaces in names become
 //     underscores;
 //   - the batch endpoint (/batch/v1) carries several requests in one;
-//   - _envelope wraps the answer, so success is read from the envelope's
+//   - _envelope wraps the response, so success is read from the envelope's
 //     status rather than the HTTP status.
 package wordpress
 
