@@ -119,11 +119,13 @@ func summarize(d *dispatch.Delivery) deliverySummary {
 	return s
 }
 
-// deliveryDetail is one delivery with its attempts and payload.
+// deliveryDetail is one delivery with its attempts and payload: a JSON
+// payload as JSON, any other (XML) as text, both exactly as sent.
 type deliveryDetail struct {
 	*dispatch.Delivery
-	Attempts []dispatch.Attempt `json:"attempts"`
-	Payload  json.RawMessage    `json:"payload,omitempty"`
+	Attempts    []dispatch.Attempt `json:"attempts"`
+	Payload     json.RawMessage    `json:"payload,omitempty"`
+	PayloadText string             `json:"payload_text,omitempty"`
 }
 
 func (a adminAPI) delivery(w http.ResponseWriter, r *http.Request) error {
@@ -146,6 +148,8 @@ func (a adminAPI) delivery(w http.ResponseWriter, r *http.Request) error {
 		detail := deliveryDetail{Delivery: found, Attempts: found.Attempts}
 		if json.Valid(found.Body) {
 			detail.Payload = found.Body
+		} else {
+			detail.PayloadText = string(found.Body)
 		}
 		if detail.Attempts == nil {
 			detail.Attempts = []dispatch.Attempt{}
@@ -226,10 +230,14 @@ func apiError(status int, err error) error {
 	return caddy.APIError{HTTPStatus: status, Err: err}
 }
 
+// writeJSON writes v without escaping <, > and &, so that payloads read as
+// they were sent.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // Interface guard

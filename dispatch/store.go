@@ -54,7 +54,7 @@ func (f Filter) Match(d *Delivery) bool {
 	if f.Webhook != "" && d.WebhookName != f.Webhook {
 		return false
 	}
-	if f.ItemID != "" && d.ItemID != f.ItemID {
+	if f.ItemID != "" && !sameID(d.ItemID, f.ItemID) {
 		return false
 	}
 	if !f.Since.IsZero() && d.CreatedAt.Before(f.Since) {
@@ -64,4 +64,15 @@ func (f Filter) Match(d *Delivery) bool {
 		return false
 	}
 	return true
+}
+
+// sameID compares item ids as GUIDs when both are GUIDs, so any of
+// Sitecore's spellings finds the item, and as text otherwise.
+func sameID(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ga, errA := ParseGUID(a)
+	gb, errB := ParseGUID(b)
+	return errA == nil && errB == nil && ga == gb
 }
