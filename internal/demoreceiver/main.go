@@ -1,6 +1,7 @@
-// Command demoreceiver is the webhook receiver of the demo: it prints every
-// webhook it receives, and at /validate/excerpt it acts as a validation
-// action that rejects a post without an excerpt.
+// Command demoreceiver is the webhook receiver of the demos: it prints every
+// webhook it receives, and acts as a validation action at two paths:
+// /validate/excerpt rejects a WordPress post without an excerpt, and
+// /validate/comment rejects a workflow command that has no comment.
 //
 // Usage:
 //
@@ -35,8 +36,12 @@ func main() {
 		printWebhook(r, body)
 		mu.Unlock()
 
-		if r.URL.Path == "/validate/excerpt" {
+		switch r.URL.Path {
+		case "/validate/excerpt":
 			answerValidation(w, body)
+			return
+		case "/validate/comment":
+			requireComment(w, body)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -60,12 +65,29 @@ func printWebhook(r *http.Request, body []byte) {
 	}
 	_ = json.Unmarshal(body, &probe)
 	switch {
+	case bytes.HasPrefix(bytes.TrimSpace(body), []byte("<")):
+		kind = "XML payload"
 	case probe.EventName != "":
 		kind = "event handler, " + probe.EventName
 	case probe.ActionName != "":
 		kind = "action " + probe.ActionName
 	}
 	fmt.Fprintf(os.Stdout, "\n>>> POST %s (%s)\n  webhook-id: %s\n  %s\n", r.URL.Path, kind, r.Header.Get("webhook-id"), pretty.String())
+}
+
+// requireComment accepts a workflow command only when the editor gave a
+// comment, such as who checked the item.
+func requireComment(w http.ResponseWriter, body []byte) {
+	var p struct {
+		Comments []struct{ Value string }
+	}
+	verdict := map[string]any{"IsValid": false, "Message": "Say in the comment who checked this item."}
+	if json.Unmarshal(body, &p) == nil && len(p.Comments) > 0 && strings.TrimSpace(p.Comments[0].Value) != "" {
+		verdict = map[string]any{"IsValid": true, "Message": ""}
+	}
+	fmt.Fprintf(os.Stdout, "<<< verdict: %v\n", verdict)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(verdict)
 }
 
 // answerValidation accepts a post only when its excerpt is not empty, the
