@@ -1,7 +1,7 @@
-// Command demoreceiver is the webhook receiver of the demos: it prints every
-// webhook it receives, and acts as a validation action at two paths:
+// Command demoreceiver is the webhook receiver of the demos. It prints every
+// webhook it receives, and it is a validation action at two paths:
 // /validate/excerpt rejects a WordPress post without an excerpt, and
-// /validate/comment rejects a workflow command that has no comment.
+// /validate/comment rejects a workflow command without a comment.
 //
 // Usage:
 //
