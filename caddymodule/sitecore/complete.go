@@ -2,6 +2,7 @@ package sitecore
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/tidwall/gjson"
 
@@ -27,7 +28,7 @@ func (c *Classifier) Complete(ops []*dispatch.Operation, status int, header http
 		}
 		result := answer
 		if d.batched {
-			result = answer.Get(gjson.Escape(itoa(d.batch)))
+			result = answer.Get(strconv.Itoa(d.batch))
 		}
 		completeMutation(op, d, result)
 	}
@@ -65,13 +66,6 @@ func completeMutation(op *dispatch.Operation, d *detail, result gjson.Result) {
 		// payload names the version removed.
 		op.Item.Version = removed
 	}
-	for i := range op.Events {
-		if op.Events[i].Name == dispatch.EventItemCopied && op.Events[i].Source != nil {
-			// The response's item is the copy; the source stays as the
-			// request named it.
-			continue
-		}
-	}
 	op.Succeeded = true
 }
 
@@ -108,12 +102,4 @@ func fillFromResult(it *dispatch.Item, item gjson.Result) {
 	if v := item.Get("template.name"); v.Type == gjson.String {
 		it.TemplateName = v.Str
 	}
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
 }

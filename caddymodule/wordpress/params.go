@@ -293,12 +293,6 @@ func bracketPath(s string) []string {
 	return path
 }
 
-// lookupJSON returns a structured parameter from the JSON body.
-func (p *params) lookupJSON(key string) (gjson.Result, bool) {
-	v, ok := p.json[key]
-	return v, ok && v.Type != gjson.Null
-}
-
 // batchEntry is one request of a batch.
 type batchEntry struct {
 	method string
