@@ -54,9 +54,15 @@ type OAuth2 struct {
 	// endpoint is read when TokenURL is empty.
 	Authority string `json:"authority,omitempty"`
 
-	ClientID     string   `json:"client_id,omitempty"`
-	ClientSecret string   `json:"client_secret,omitempty"`
-	Scopes       []string `json:"scopes,omitempty"`
+	// ClientID identifies the sidecar to the token endpoint. Required.
+	ClientID string `json:"client_id,omitempty"`
+
+	// ClientSecret is the client's secret, sent to the token endpoint
+	// only. Default: empty, for clients without a secret.
+	ClientSecret string `json:"client_secret,omitempty"`
+
+	// Scopes are requested with the token. Default: none.
+	Scopes []string `json:"scopes,omitempty"`
 
 	// HeaderPrefix comes before the token in the Authorization header.
 	// Default: "Bearer".
