@@ -190,7 +190,13 @@ func (w *Workflow) Match(change *StatusChange) *Transition {
 		if c == nil {
 			return nil
 		}
-		return &Transition{Workflow: w, From: w.State(c.From), To: w.State(c.To), Command: c}
+		from := w.State(c.From)
+		if change.FromState != "" && from != nil && from.ID != "" && !sameID(change.FromState, from.ID) {
+			// The item is in another state, and the CMS refuses a
+			// command that its state does not offer.
+			return nil
+		}
+		return &Transition{Workflow: w, From: from, To: w.State(c.To), Command: c}
 	}
 	from := w.stateOrAlias(change.FromState, change.FromAlias)
 	if from == nil && (change.Created || change.FromState == "" || change.FromState == "auto-draft") {

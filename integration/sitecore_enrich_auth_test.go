@@ -107,3 +107,38 @@ validation_action "Legal review" {
 		t.Errorf("workflow state %s, want Draft %s", state.ID, sitecore.DraftStateID)
 	}
 }
+
+// TestWrongStateCommandSkipsValidation pins that a workflow command whose
+// item is not in the command's state, which Sitecore refuses, is forwarded
+// without calling the validation actions: the sidecar reads the item's
+// state first.
+func TestWrongStateCommandSkipsValidation(t *testing.T) {
+	validator := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`workflow "Sample Workflow" {
+	state draft "Draft" id %s
+	state awaiting "Awaiting Approval" id %s
+	state approved "Approved" final id %s
+	command submit draft awaiting id %s
+	command approve awaiting approved id %s
+}
+validation_action "Legal review" {
+	command approve
+	url %s
+}`, sitecore.DraftStateID, sitecore.AwaitingApprovalStateID, sitecore.ApprovedStateID,
+		sitecore.SubmitCommandID, sitecore.ApproveCommandID, validator.URL("/legal")))
+
+	// The seeded article is in Draft, so Approve is not one of its commands.
+	query := fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en"}}) { successful error } }`,
+		sitecore.ApproveCommandID, sitecore.HarbourFestivalID)
+	got := s.viaSidecar(t, sitecore.AuthoringPath, map[string]string{"query": query})
+	if got.Status != http.StatusOK || !strings.Contains(string(got.Body), `"successful":false`) {
+		t.Fatalf("status %d, body %.300s; want the CMS's own refusal", got.Status, got.Body)
+	}
+	if n := len(validator.all()); n != 0 {
+		t.Errorf("the validator was called %d times, want 0", n)
+	}
+	state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0)
+	if state.ID != sitecore.DraftStateID {
+		t.Errorf("workflow state %s, want Draft %s", state.ID, sitecore.DraftStateID)
+	}
+}

@@ -24,6 +24,25 @@ const enrichQuery = `query CmsWebhooksItem($where: ItemQueryInput) {
   }
 }`
 
+// stateQuery reads the workflow state of an item version.
+const stateQuery = `query CmsWebhooksState($where: ItemQueryInput) {
+  item(where: $where) { workflow { workflowState { stateId } } }
+}`
+
+// stateRead reads, before a workflow command is forwarded, the state the
+// item is in, so that a command whose item is in another state, which
+// Sitecore refuses, does not call the validation actions. When the read
+// fails, the state stays unknown and the validation actions run.
+func (c *Classifier) stateRead(it dispatch.Item) dispatch.Lookup {
+	l := c.itemRead(it, func(op *dispatch.Operation, item gjson.Result) {
+		if id := item.Get("workflow.workflowState.stateId").String(); id != "" {
+			op.StatusChange.FromState = normalizeID(id)
+		}
+	})
+	l.Body = queryBody(stateQuery, it)
+	return l
+}
+
 // readsBefore are the mutations whose payloads need the item as it was
 // before the write.
 var readsBefore = map[string]bool{
@@ -82,8 +101,8 @@ func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 	return lookups
 }
 
-// itemRead builds the GraphQL read of one item version.
-func (c *Classifier) itemRead(it dispatch.Item, apply func(*dispatch.Operation, gjson.Result)) dispatch.Lookup {
+// queryBody returns a GraphQL request for a query about one item version.
+func queryBody(query string, it dispatch.Item) []byte {
 	where := map[string]any{}
 	if it.ID != "" {
 		where["itemId"] = it.ID
@@ -96,7 +115,13 @@ func (c *Classifier) itemRead(it dispatch.Item, apply func(*dispatch.Operation, 
 	if it.Version > 0 {
 		where["version"] = it.Version
 	}
-	body, _ := json.Marshal(map[string]any{"query": enrichQuery, "variables": map[string]any{"where": where}})
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"where": where}})
+	return body
+}
+
+// itemRead builds the GraphQL read of one item version.
+func (c *Classifier) itemRead(it dispatch.Item, apply func(*dispatch.Operation, gjson.Result)) dispatch.Lookup {
+	body := queryBody(enrichQuery, it)
 	return dispatch.Lookup{
 		Path:   c.cfg.AuthoringPath,
 		Method: http.MethodPost,

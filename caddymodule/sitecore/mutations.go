@@ -159,6 +159,7 @@ func (c *Classifier) authoringOperation(name string, in map[string]any, op *disp
 		op.StatusChange = &dispatch.StatusChange{CommandID: str(in, "commandId")}
 		op.Comments = str(in, "comments")
 		d.result = "successful"
+		op.Lookups = append(op.Lookups, c.stateRead(*it))
 	default:
 		return false
 	}
@@ -174,6 +175,7 @@ func (c *Classifier) pagesOperation(name string, in map[string]any, op *dispatch
 		op.StatusChange = &dispatch.StatusChange{CommandID: str(in, "commandId")}
 		op.Comments = str(in, "comments")
 		d.result = "completed"
+		op.Lookups = append(op.Lookups, c.stateRead(*it))
 	case "renameItem":
 		it.Path = str(in, "path")
 		it.Name = str(in, "newName")
