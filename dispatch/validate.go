@@ -133,7 +133,7 @@ func (d *Dispatcher) callValidator(ctx context.Context, wh *Webhook, body []byte
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxVerdictBody))
 	if err != nil {
-		return resp.StatusCode, false, "", fmt.Errorf("reading answer: %v", err)
+		return resp.StatusCode, false, "", fmt.Errorf("reading response: %v", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, false, "", fmt.Errorf("status %d", resp.StatusCode)
@@ -154,19 +154,19 @@ func ParseVerdict(body []byte) (valid bool, message string, err error) {
 			Message string   `xml:"Message"`
 		}
 		if err := xml.Unmarshal(trimmed, &x); err != nil {
-			return false, "", fmt.Errorf("invalid XML answer: %v", err)
+			return false, "", fmt.Errorf("invalid XML response: %v", err)
 		}
 		if x.IsValid == nil {
-			return false, "", fmt.Errorf("answer has no IsValid element")
+			return false, "", fmt.Errorf("response has no IsValid element")
 		}
 		return *x.IsValid, x.Message, nil
 	}
 	if !gjson.ValidBytes(trimmed) {
-		return false, "", fmt.Errorf("answer is neither JSON nor XML")
+		return false, "", fmt.Errorf("response is neither JSON nor XML")
 	}
 	isValid := gjson.GetBytes(trimmed, "IsValid")
 	if isValid.Type != gjson.True && isValid.Type != gjson.False {
-		return false, "", fmt.Errorf("answer has no boolean IsValid")
+		return false, "", fmt.Errorf("response has no boolean IsValid")
 	}
 	return isValid.Bool(), gjson.GetBytes(trimmed, "Message").String(), nil
 }
