@@ -49,6 +49,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			pages_path          <path>
 //			legacy_graphql_path <path>
 //			user_claim          <claim>
+//			shell_path          <path>
 //		}
 //
 //		authorization <name> {
@@ -236,6 +237,8 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			dst = &h.Sitecore.LegacyGraphQLPath
 		case "user_claim":
 			dst = &h.Sitecore.UserClaim
+		case "shell_path":
+			dst = &h.Sitecore.ShellPath
 		default:
 			return d.Errf("unrecognized sitecore option '%s'", d.Val())
 		}

@@ -23,6 +23,9 @@ type block struct {
 func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) *block {
 	var calls []dispatch.ValidationCall
 	for _, op := range ops {
+		if op.Refuse != "" {
+			return &block{message: op.Refuse}
+		}
 		if op.StatusChange == nil {
 			continue
 		}
@@ -45,6 +48,9 @@ func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) 
 		}
 		if t.Command == nil {
 			continue
+		}
+		if op.StatusChange.ItemsUnknown && h.validatesCommand(w, t.Command.Name) {
+			return &block{message: fmt.Sprintf("command %q runs on items the request does not list, so its validation actions cannot run; select the items instead", t.Command.Name)}
 		}
 		for _, wh := range h.ValidationActions {
 			if wh.Disabled || wh.Workflow != w.Name || wh.Command != t.Command.Name {
@@ -72,6 +78,17 @@ func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) 
 		msg = fmt.Sprintf("validation action %q rejected the command", verdict.Call.Webhook.Name)
 	}
 	return &block{message: msg, webhook: verdict.Call.Webhook.Name}
+}
+
+// validatesCommand reports whether any validation action guards the
+// command of the workflow.
+func (h *Handler) validatesCommand(w *dispatch.Workflow, command string) bool {
+	for _, wh := range h.ValidationActions {
+		if !wh.Disabled && wh.Workflow == w.Name && wh.Command == command {
+			return true
+		}
+	}
+	return false
 }
 
 // validatesInto reports whether any validation action guards a command of

@@ -46,6 +46,10 @@ type Operation struct {
 	// workflow state. FromState is filled by a lookup before forwarding.
 	StatusChange *StatusChange
 
+	// Refuse, when set, is why the request must not be forwarded at all,
+	// such as a workflow command that could not be read.
+	Refuse string
+
 	// UserName is the CMS user who sent the request, when the traffic tells.
 	UserName string
 
@@ -103,6 +107,11 @@ type StatusChange struct {
 	// Created is set when the item is created in ToState, so FromState is
 	// the workflow's initial state.
 	Created bool
+
+	// ItemsUnknown is set when the request runs the command on items it
+	// does not list, such as the Workbox's "send all", so that no
+	// validation action can be called for each of them.
+	ItemsUnknown bool
 
 	// CommandID names the workflow command by its id, when the request
 	// runs a command rather than setting a state (Sitecore's

@@ -29,6 +29,14 @@ type detail struct {
 	// fieldNames are the fields an update or create sets, by name.
 	fieldNames []string
 
+	// session, opensDialog and pendingChange follow a classic editor's
+	// workflow command across its two requests: the editor's session, that
+	// this request only opens the comment dialog, and the status change
+	// held back until the command runs.
+	session       string
+	opensDialog   bool
+	pendingChange *dispatch.StatusChange
+
 	// before and after are the item as an enrichment read it before and
 	// after the write.
 	before gjson.Result

@@ -16,6 +16,9 @@ import (
 func (c *Classifier) Reject(ops []*dispatch.Operation, status int, message string, extra map[string]any) (int, string, []byte) {
 	var graphql []*detail
 	for _, op := range ops {
+		if d, ok := op.Detail.(*detail); ok && d.api == apiShell {
+			return rejectShell(status, message)
+		}
 		if d, ok := op.Detail.(*detail); ok && d.api != apiItemService {
 			graphql = append(graphql, d)
 		}

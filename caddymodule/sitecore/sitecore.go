@@ -38,6 +38,11 @@ type Config struct {
 	// followed by the database. Default: "/sitecore/api/graph/items".
 	LegacyGraphQLPath string `json:"legacy_graphql_path,omitempty"`
 
+	// ShellPath is the root of the classic editors' pages, whose Sheer UI
+	// postbacks carry the Content Editor's and the Workbox's workflow
+	// commands. Default: "/sitecore/shell/".
+	ShellPath string `json:"shell_path,omitempty"`
+
 	// UserClaim is the claim of the bearer token (a JWT) that holds the
 	// user name sent as UserName, such as "sitecore\editor". The token is
 	// read, not verified: the CMS verifies it. Default: "name".
@@ -46,7 +51,8 @@ type Config struct {
 
 // Classifier reads Sitecore requests and responses.
 type Classifier struct {
-	cfg Config
+	cfg       Config
+	pipelines *pipelines
 }
 
 // New returns a classifier for the configuration.
@@ -64,7 +70,10 @@ func New(cfg Config) *Classifier {
 	if cfg.UserClaim == "" {
 		cfg.UserClaim = "name"
 	}
-	return &Classifier{cfg: cfg}
+	if cfg.ShellPath == "" {
+		cfg.ShellPath = "/sitecore/shell/"
+	}
+	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedCommand{}}}
 }
 
 // api names the API family of a request.
@@ -76,6 +85,7 @@ const (
 	apiAuthoring
 	apiPages
 	apiLegacy
+	apiShell
 )
 
 // apiOf returns the API family of a request by its method and path.
@@ -89,8 +99,12 @@ func (c *Classifier) apiOf(r *http.Request) (api, string) {
 		return apiNone, ""
 	}
 	if r.Method != http.MethodPost {
-		// The GraphQL endpoints take mutations by POST only.
+		// The GraphQL endpoints and the classic editors take writes by
+		// POST only.
 		return apiNone, ""
+	}
+	if _, ok := cutPrefixFold(p, c.cfg.ShellPath); ok {
+		return apiShell, ""
 	}
 	switch {
 	case strings.EqualFold(strings.TrimRight(p, "/"), c.cfg.AuthoringPath):
@@ -116,7 +130,7 @@ func (c *Classifier) Candidate(r *http.Request) bool {
 // endpoint can.
 func (c *Classifier) MayCarryCommand(r *http.Request) bool {
 	a, _ := c.apiOf(r)
-	return a == apiAuthoring || a == apiPages
+	return a == apiAuthoring || a == apiPages || a == apiShell
 }
 
 // BodyHasParams reports whether the body carries what the classifier reads:
@@ -137,6 +151,8 @@ func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operatio
 		ops = c.classifyItemService(r, rest, body)
 	case apiAuthoring, apiPages, apiLegacy:
 		ops = c.classifyGraphQL(a, body)
+	case apiShell:
+		return c.classifyShell(r, body)
 	}
 	for _, op := range ops {
 		op.UserName = user

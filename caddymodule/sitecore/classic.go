@@ -1,0 +1,246 @@
+package sitecore
+
+import (
+	"errors"
+	"html"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+// Workflow commands of Sitecore's classic editors (the Content Editor, the
+// Workbox and the Experience Editor's ribbon) arrive as Sheer UI postbacks
+// under /sitecore/shell/. A command that needs the editor's comment runs in
+// two requests: the first one opens the comment dialog and starts a client
+// pipeline, whose id only the response carries (SetPipeline), and the
+// continuation that posts the comment (__RESULT) and the pipeline id
+// (__PIPELINE) runs the command. The classifier tracks such a flow per
+// editor session and validates the request that runs the command, with the
+// comment.
+
+// workflowMessages maps the names of the messages that run a workflow
+// command, in lower case, to the names of their parameters.
+var workflowMessages = map[string]workflowKeys{
+	"item:workflow":                       {id: "id", language: "language", version: "version", command: "commandid", checksModified: true},
+	"webedit:workflowwithdatasourceitems": {id: "id", language: "language", version: "version", command: "commandid", checksModified: true},
+	"workflow:send":                       {id: "id", language: "la", version: "vs", command: "command"},
+	"workflow:sendselected":               {command: "command", selected: true},
+	"workflow:sendall":                    {command: "command", all: true},
+}
+
+// workflowKeys names the parameters of a workflow command message.
+type workflowKeys struct {
+	id, language, version, command string
+
+	// checksModified is set for the Content Editor's messages, which ask
+	// to save unsaved edits (a dialog) before they run the command.
+	checksModified bool
+
+	// selected and all are the Workbox's bulk commands: the items ticked,
+	// or every item in a state, which the request does not list.
+	selected, all bool
+}
+
+// sessionCookies identify an editor's session, so that a continuation is
+// matched with the flow of the same editor.
+var sessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".ASPXAUTH"}
+
+// pipelineTTL bounds how long a flow waits for its continuation.
+const pipelineTTL = 30 * time.Minute
+
+// pipelines tracks the workflow commands waiting for their comment.
+type pipelines struct {
+	mu      sync.Mutex
+	pending map[string]trackedCommand
+}
+
+// trackedCommand is a workflow command whose first request opened the
+// comment dialog.
+type trackedCommand struct {
+	ops     []*dispatch.Operation
+	expires time.Time
+}
+
+func (p *pipelines) put(key string, ops []*dispatch.Operation) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	for k, t := range p.pending {
+		if now.After(t.expires) {
+			delete(p.pending, k)
+		}
+	}
+	p.pending[key] = trackedCommand{ops: ops, expires: now.Add(pipelineTTL)}
+}
+
+func (p *pipelines) take(key string) ([]*dispatch.Operation, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.pending[key]
+	delete(p.pending, key)
+	if !ok || time.Now().After(t.expires) {
+		return nil, false
+	}
+	return t.ops, true
+}
+
+// sessionOf returns the editor session of a request.
+func sessionOf(r *http.Request) string {
+	var parts []string
+	for _, name := range sessionCookies {
+		if c, err := r.Cookie(name); err == nil {
+			parts = append(parts, c.Value)
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+// classifyShell reads a Sheer UI postback that runs, or prepares, a
+// workflow command.
+func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Operation {
+	pb, err := ParsePostback(body)
+	if err != nil {
+		return nil
+	}
+	session := sessionOf(r)
+
+	if pb.IsContinuation() {
+		ops, ok := c.pipelines.take(session + "\x00" + pb.Pipeline)
+		if !ok {
+			// An untracked continuation resumes something else.
+			return nil
+		}
+		switch strings.ToLower(pb.Result) {
+		case "", "cancel", "null", "undefined":
+			// The editor cancelled the dialog; nothing runs.
+			return nil
+		}
+		for _, op := range ops {
+			op.Comments = pb.Result
+			d := op.Detail.(*detail)
+			d.session, d.opensDialog = session, false
+		}
+		return ops
+	}
+
+	m, err := pb.Message()
+	if err != nil {
+		var syntax *MessageSyntaxError
+		if errors.As(err, &syntax) {
+			if _, known := workflowMessages[strings.ToLower(syntax.Name)]; known {
+				// A workflow command that cannot be read cannot be
+				// validated, so it is not forwarded.
+				return []*dispatch.Operation{refused("workflow command message " + syntax.Name + " could not be read: " + syntax.Reason)}
+			}
+		}
+		return nil
+	}
+	if m == nil {
+		return nil
+	}
+	keys, ok := workflowMessages[strings.ToLower(m.Name)]
+	if !ok {
+		return nil
+	}
+
+	command := m.Get(keys.command)
+	runsNow := m.Get("ui") == "1" || m.Get("suppresscomment") == "1"
+	if keys.checksModified && pb.Modified {
+		runsNow = false
+	}
+
+	var items []dispatch.Item
+	switch {
+	case keys.all:
+		op := shellOp(command, dispatch.Item{}, session)
+		op.StatusChange.ItemsUnknown = true
+		return []*dispatch.Operation{op}
+	case keys.selected:
+		for _, s := range pb.SelectedItems() {
+			items = append(items, shellItem(s.ID, s.Language, s.Version))
+		}
+		runsNow = true
+	default:
+		items = append(items, shellItem(m.Get(keys.id), m.Get(keys.language), m.Get(keys.version)))
+	}
+
+	var ops []*dispatch.Operation
+	for _, it := range items {
+		op := shellOp(command, it, session)
+		if !runsNow {
+			// The command runs in the continuation; this request only
+			// opens the dialog, so it is neither validated nor fired.
+			op.Detail.(*detail).opensDialog = true
+			op.Detail.(*detail).pendingChange = op.StatusChange
+			op.StatusChange = nil
+		}
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+func shellItem(id, language, version string) dispatch.Item {
+	v, _ := strconv.Atoi(version)
+	return dispatch.Item{ID: normalizeID(id), Language: language, Version: v}
+}
+
+func shellOp(command string, it dispatch.Item, session string) *dispatch.Operation {
+	return &dispatch.Operation{
+		Item:         it,
+		StatusChange: &dispatch.StatusChange{CommandID: command},
+		Detail:       &detail{api: apiShell, batch: -1, session: session},
+	}
+}
+
+// refused returns an operation that the handler rejects without forwarding.
+func refused(reason string) *dispatch.Operation {
+	return &dispatch.Operation{Refuse: reason, Detail: &detail{api: apiShell, batch: -1}}
+}
+
+// completeShell reads the response to a postback. Sitecore refuses a
+// command with an Alert inside a 200, so a command succeeded when the
+// response is a 200 without an Alert and without a new dialog. A response
+// that starts a client pipeline tracks the command for its continuation.
+func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body []byte) {
+	if status != http.StatusOK {
+		return
+	}
+	resp, err := ParseResponse(body)
+	if err != nil {
+		return
+	}
+	if id, ok := resp.Pipeline(); ok {
+		var waiting []*dispatch.Operation
+		for _, op := range ops {
+			d := op.Detail.(*detail)
+			if d.pendingChange != nil {
+				op.StatusChange, d.pendingChange = d.pendingChange, nil
+			}
+			if op.StatusChange != nil {
+				waiting = append(waiting, op)
+			}
+		}
+		if len(waiting) > 0 && len(waiting) == len(ops) {
+			c.pipelines.put(ops[0].Detail.(*detail).session+"\x00"+id, waiting)
+		}
+		return
+	}
+	if len(resp.Alerts()) > 0 {
+		return
+	}
+	for _, op := range ops {
+		if op.StatusChange != nil && !op.Detail.(*detail).opensDialog {
+			op.Succeeded = true
+		}
+	}
+}
+
+// rejectShell returns the answer to a blocked postback: 409 with a short
+// plain text, which the Sheer UI client shows in its error dialog.
+func rejectShell(status int, message string) (int, string, []byte) {
+	return status, "text/plain; charset=utf-8", []byte(html.EscapeString(message))
+}

@@ -1,0 +1,121 @@
+package sitecore_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+const (
+	contentEditor = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	workbox       = "/sitecore/shell/Applications/Workbox.aspx?mo=fs"
+	exampleItem   = "7db3b587-2dde-440d-bff6-4192c57c6d2d"
+	exampleCmd    = "{7C34681A-CACA-4098-B099-41C768E782CE}"
+)
+
+// postback sends a form body, as the Sheer UI client does, with the
+// editor's session cookie.
+func postback(c *sitecore.Classifier, target, body string) []*dispatch.Operation {
+	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: "editor-session"})
+	return c.Classify(r, []byte(body))
+}
+
+// workflowParams is example A's item:workflow message, escape()-encoded.
+func workflowParams(ui string) string {
+	return "&__PARAMETERS=item%3Aworkflow%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den%2Cversion%3D3" +
+		"%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cworkflowid%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC" +
+		"%7D%2Cui%3D" + ui + "%2Csuppresscomment%3D0%29&__EVENTTARGET=B7F3&__MODIFIED=&__ISEVENT=1"
+}
+
+// TestCommentDialogValidatesContinuation follows example A: the first
+// request opens the comment dialog and is neither validated nor fired; the
+// continuation carries the comment and runs the command.
+func TestCommentDialogValidatesContinuation(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, workflowParams("0"))
+	if len(first) != 1 || first[0].StatusChange != nil {
+		t.Fatalf("first request: %+v, want one operation without a status change", first)
+	}
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"c9b7c6d6931841af9fb2cc23ce9ebb43"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`))
+	if first[0].Succeeded {
+		t.Error("the request that opened the dialog succeeded, want no events")
+	}
+
+	cont := postback(c, contentEditor, "&__RESULT=Checked%20by%20legal&__PIPELINE=c9b7c6d6931841af9fb2cc23ce9ebb43")
+	if len(cont) != 1 || cont[0].StatusChange == nil {
+		t.Fatalf("continuation: %+v, want the workflow command", cont)
+	}
+	op := cont[0]
+	if op.StatusChange.CommandID != exampleCmd || op.Item.ID != exampleItem || op.Item.Language != "en" || op.Item.Version != 3 {
+		t.Errorf("operation = %+v, item %+v", op.StatusChange, op.Item)
+	}
+	if op.Comments != "Checked by legal" {
+		t.Errorf("Comments = %q, want the dialog's result", op.Comments)
+	}
+	c.Complete(cont, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !op.Succeeded {
+		t.Error("continuation without an Alert: Succeeded = false")
+	}
+}
+
+// TestCancelledDialogRunsNothing pins that a continuation whose dialog was
+// cancelled classifies as nothing, as Sitecore runs nothing for it.
+func TestCancelledDialogRunsNothing(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, workflowParams("0"))
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"abc"}]}`))
+	if ops := postback(c, contentEditor, "&__RESULT=null&__PIPELINE=abc"); len(ops) != 0 {
+		t.Errorf("cancelled continuation: %d operations, want 0", len(ops))
+	}
+}
+
+// TestImmediateCommandAndAlert pins a command that runs in its first
+// request (ui=1) and Sitecore's refusal by an Alert inside a 200.
+func TestImmediateCommandAndAlert(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, contentEditor, workflowParams("1"))
+	if len(ops) != 1 || ops[0].StatusChange == nil || ops[0].StatusChange.CommandID != exampleCmd {
+		t.Fatalf("ui=1: %+v, want the workflow command in the first request", ops)
+	}
+	c.Complete(ops, 200, nil, []byte(`{"commands":[{"command":"Alert","value":"The command is not valid in this state."}]}`))
+	if ops[0].Succeeded {
+		t.Error("Alert: Succeeded = true, want false")
+	}
+}
+
+// TestSendSelectedListsTickedItems follows example B: only the ticked
+// item, from its hidden field, is a command.
+func TestSendSelectedListsTickedItems(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
+		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2" +
+		"&hidden_R2=%7BEE5C140A-3FAA-4D3D-B427-46C9CF5F7E5F%7D%2Cen%2C1"
+	ops := postback(c, workbox, body)
+	if len(ops) != 1 {
+		t.Fatalf("got %d operations, want 1 for the ticked item", len(ops))
+	}
+	if ops[0].Item.ID != "3d457afd-a5dc-4522-94dc-830e20d89fa4" || ops[0].Item.Version != 2 || ops[0].StatusChange == nil {
+		t.Errorf("operation = %+v, item %+v", ops[0].StatusChange, ops[0].Item)
+	}
+}
+
+// TestMalformedWorkflowMessageRefused pins that a workflow command message
+// that cannot be read is refused rather than passed unvalidated.
+func TestMalformedWorkflowMessageRefused(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, contentEditor, "&__PARAMETERS=item%3Aworkflow%28id%3D%7BA%2Ccommandid%3D%7BB%7D%7D%29&__ISEVENT=1")
+	if len(ops) != 1 || ops[0].Refuse == "" {
+		t.Fatalf("got %+v, want one refused operation", ops)
+	}
+	status, contentType, body := c.Reject(ops, 409, "x <b>", nil)
+	if status != 409 || !strings.HasPrefix(contentType, "text/plain") || string(body) != "x &lt;b&gt;" {
+		t.Errorf("Reject = %d %q %q, want 409 with escaped plain text", status, contentType, body)
+	}
+}
