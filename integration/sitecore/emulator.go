@@ -25,8 +25,9 @@ type Options struct {
 	// Tokens maps each accepted credential to the domain-qualified user name
 	// it authenticates, e.g. "editor-token" → `sitecore\editor`. A request
 	// sends it as "Authorization: Bearer <token>". The routes below
-	// /sitecore/api/ssc/ (the ItemService and Pages) and the legacy GraphQL
-	// endpoint also take it as the cookie .AspNet.Cookies. With no tokens
+	// /sitecore/api/ssc/ (the ItemService and Pages), the legacy GraphQL
+	// endpoint and the Sheer UI pages of the Content Editor and the Workbox
+	// also take it as the cookie .AspNet.Cookies. With no tokens
 	// every request is rejected: 403 on the ItemService, 401 elsewhere.
 	Tokens map[string]string
 
@@ -47,8 +48,9 @@ type Options struct {
 // Emulator emulates the content-management HTTP APIs of a Sitecore XM CM
 // instance over an in-memory master database: the SSC ItemService REST API,
 // the Authoring and Management GraphQL API, the Pages (Horizon) GraphQL API
-// and the legacy Sitecore GraphQL item API. It is an http.Handler; serve it
-// with httptest.NewServer.
+// and the legacy Sitecore GraphQL item API. It also serves the Sheer UI
+// postbacks that run workflow commands in the Content Editor and the
+// Workbox (sheer.go). It is an http.Handler; serve it with httptest.NewServer.
 //
 // Requests run one at a time under one mutex. So every request, and every
 // element of a batched GraphQL request, reads the writes of those before it.
@@ -64,6 +66,10 @@ type Emulator struct {
 	store    *store
 	requests []Request
 	failNext int
+
+	// pipelines are the Sheer UI client pipelines that wait for a dialog
+	// result, keyed by session and pipeline ID (see sheer.go).
+	pipelines map[string]*sheerPipeline
 }
 
 // Request is one request the emulator received, in arrival order.
@@ -153,6 +159,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == ItemServicePath || strings.HasPrefix(path, ItemServicePath+"/"):
 		e.serveItemService(w, r, body)
 	default:
+		if page, ok := sheerPageOf(path, r); ok {
+			e.serveSheer(w, r, body, page)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }

@@ -1,0 +1,185 @@
+package integration
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cmshooks/caddy-cms-webhooks/integration/sitecore"
+)
+
+// escapeJS encodes text as JavaScript's escape() does, as the Sheer UI
+// client encodes __PARAMETERS: A-Z a-z 0-9 @*_+-./ stay, other characters
+// up to U+00FF become %XX and higher ones %uXXXX.
+func escapeJS(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x80 && (r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("@*_+-./", r)):
+			b.WriteRune(r)
+		case r <= 0xFF:
+			fmt.Fprintf(&b, "%%%02X", r)
+		default:
+			fmt.Fprintf(&b, "%%u%04X", r)
+		}
+	}
+	return b.String()
+}
+
+// classicWorkflow configures the stock Sample Workflow, a validation action
+// on Approve and a submit action on Submit.
+func classicWorkflow(legal, team *receiver) string {
+	return fmt.Sprintf(`workflow "Sample Workflow" {
+	state draft "Draft" id %s
+	state awaiting "Awaiting Approval" id %s
+	state approved "Approved" final id %s
+	command submit draft awaiting id %s
+	command approve awaiting approved id %s
+}
+validation_action "Legal review" {
+	command approve
+	url %s
+}
+submit_action "Notify reviewers" {
+	command submit
+	url %s
+}`, sitecore.DraftStateID, sitecore.AwaitingApprovalStateID, sitecore.ApprovedStateID,
+		sitecore.SubmitCommandID, sitecore.ApproveCommandID, legal.URL("/legal"), team.URL("/team"))
+}
+
+// shellPost posts a Sheer UI form through the sidecar with the editor's
+// session cookie and returns the status and body.
+func (s *scCMS) shellPost(t *testing.T, page, form string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+page, strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", page, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// itemWorkflow returns a Content Editor postback running a command on the
+// seeded article: ui=1 runs it at once, ui=0 opens the comment dialog.
+func itemWorkflow(command, ui string) string {
+	msg := fmt.Sprintf("item:workflow(id=%s,language=en,version=1,commandid=%s,workflowid=%s,ui=%s,suppresscomment=0)",
+		scBraced(sitecore.HarbourFestivalID), scBraced(command), scBraced(sitecore.SampleWorkflowID), ui)
+	return "&__PARAMETERS=" + escapeJS(msg) + "&__EVENTTARGET=B7F3&__EVENTARGUMENT=&__SOURCE=&__EVENTTYPE=click&__MODIFIED=&__ISEVENT=1"
+}
+
+var pipelineID = regexp.MustCompile(`"SetPipeline","value":"([0-9a-fA-F]+)"`)
+
+// TestContentEditorCommandValidatedWithComment runs Submit at once and
+// Approve through the comment dialog from the Content Editor: the
+// validator sees the comment of the continuation, its rejection is a 409
+// with its message and the item keeps its state, and a second try with
+// the validator accepting approves the item.
+func TestContentEditorCommandValidatedWithComment(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+
+	if status, body := s.shellPost(t, page, itemWorkflow(sitecore.SubmitCommandID, "1")); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("Submit: status %d, body %.300s", status, body)
+	}
+	submitted := team.waitFor(t, "Notify reviewers", func(r recorded) bool { return r.Path == "/team" })
+	wantStrings(t, "submit action", submitted.JSON, map[string]string{
+		"PreviousState.StateID": scBraced(sitecore.DraftStateID),
+		"NextState.StateID":     scBraced(sitecore.AwaitingApprovalStateID),
+		"DataItem.Id":           sitecore.HarbourFestivalID,
+	})
+
+	approve := func(comment string) (int, string) {
+		status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
+		m := pipelineID.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil {
+			t.Fatalf("Approve, first request: status %d, body %.300s; want the comment dialog", status, body)
+		}
+		return s.shellPost(t, page, "&__RESULT="+url.QueryEscape(comment)+"&__PIPELINE="+m[1])
+	}
+
+	legal.reject("Legal review is missing for this page.")
+	status, body := approve("Looks good")
+	if status != http.StatusConflict || body != "Legal review is missing for this page." {
+		t.Errorf("rejected Approve: status %d, body %q; want 409 with the validator's message", status, body)
+	}
+	calls := legal.receiver.all()
+	if len(calls) != 1 {
+		t.Fatalf("validator called %d times, want once", len(calls))
+	}
+	if got := str(calls[0].JSON, "Comments"); !strings.Contains(fmt.Sprint(field(calls[0].JSON, "Comments")), "Looks good") {
+		t.Errorf("validator's Comments = %s, want the dialog's comment", got)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("after the rejection the item is in %s, want Awaiting Approval", state.ID)
+	}
+
+	legal.accept()
+	if status, body := approve("Checked by legal"); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("accepted Approve: status %d, body %.300s", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.ApprovedStateID {
+		t.Errorf("after the accepted Approve the item is in %s, want Approved", state.ID)
+	}
+}
+
+// TestWorkboxBulkApproveBlockedByOne ticks three items in the Workbox for
+// Approve; the validator rejects one, so the request is answered 409 and
+// no item moves.
+func TestWorkboxBulkApproveBlockedByOne(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+
+	// Three articles, each submitted directly on the CM.
+	var ids []string
+	for _, name := range []string{"regatta", "market", "concert"} {
+		id := s.newArticle(t, name)
+		s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
+			sitecore.SubmitCommandID, id))
+		ids = append(ids, id)
+	}
+	blocked := ids[1]
+	// The receiver has read and recorded the body before it calls this,
+	// so the verdict reads the recorded item. Calls run concurrently, so
+	// it finds its own by the request's webhook-id.
+	legal.setResponse(func(w http.ResponseWriter, r *http.Request) {
+		var item string
+		for _, c := range legal.receiver.all() {
+			if c.Header.Get("webhook-id") == r.Header.Get("webhook-id") {
+				item = str(c.JSON, "DataItem", "Id")
+			}
+		}
+		if item == blocked {
+			writeJSON(w, http.StatusOK, map[string]any{"IsValid": false, "Message": "The market page has no price list."})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"IsValid": true, "Message": ""})
+	})
+
+	msg := fmt.Sprintf("workflow:sendselected(command=%s,ws=%s,wf=%s)",
+		scBraced(sitecore.ApproveCommandID), scBraced(sitecore.AwaitingApprovalStateID), scBraced(sitecore.SampleWorkflowID))
+	form := "&__PARAMETERS=" + escapeJS(msg) + "&__ISEVENT=1"
+	for i, id := range ids {
+		form += fmt.Sprintf("&check_R%d=1&hidden_R%d=%s", i, i, url.QueryEscape(scBraced(id)+",en,1"))
+	}
+	status, body := s.shellPost(t, "/sitecore/shell/Applications/Workbox.aspx?mo=fs", form)
+	if status != http.StatusConflict || body != "The market page has no price list." {
+		t.Errorf("bulk Approve: status %d, body %q; want 409 with the rejection", status, body)
+	}
+	for _, id := range ids {
+		if state, _ := s.emu.WorkflowState(id, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+			t.Errorf("item %s is in %s, want Awaiting Approval: a blocked request moves nothing", id, state.ID)
+		}
+	}
+}
