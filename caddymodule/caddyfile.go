@@ -50,6 +50,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			legacy_graphql_path <path>
 //			user_claim          <claim>
 //			shell_path          <path>
+//			speak_path          <path>
 //		}
 //
 //		authorization <name> {
@@ -239,6 +240,8 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			dst = &h.Sitecore.UserClaim
 		case "shell_path":
 			dst = &h.Sitecore.ShellPath
+		case "speak_path":
+			dst = &h.Sitecore.SpeakPath
 		default:
 			return d.Errf("unrecognized sitecore option '%s'", d.Val())
 		}

@@ -16,9 +16,15 @@ import (
 // member, where the mutation has one, is true. Its siblings are judged
 // apart.
 func (c *Classifier) Complete(ops []*dispatch.Operation, status int, header http.Header, body []byte) {
-	if len(ops) > 0 && ops[0].Detail.(*detail).api == apiShell {
-		c.completeShell(ops, status, body)
-		return
+	if len(ops) > 0 {
+		switch ops[0].Detail.(*detail).api {
+		case apiShell:
+			c.completeShell(ops, status, body)
+			return
+		case apiSpeak:
+			completeSpeak(ops, status, body)
+			return
+		}
 	}
 	answer := gjson.ParseBytes(body)
 	for _, op := range ops {

@@ -19,6 +19,9 @@ func (c *Classifier) Reject(ops []*dispatch.Operation, status int, message strin
 		if d, ok := op.Detail.(*detail); ok && d.api == apiShell {
 			return rejectShell(status, message)
 		}
+		if d, ok := op.Detail.(*detail); ok && d.api == apiSpeak {
+			return rejectSpeak(message)
+		}
 		if d, ok := op.Detail.(*detail); ok && d.api != apiItemService {
 			graphql = append(graphql, d)
 		}

@@ -43,6 +43,10 @@ type Config struct {
 	// commands. Default: "/sitecore/shell/".
 	ShellPath string `json:"shell_path,omitempty"`
 
+	// SpeakPath is the root of the Experience Editor's SPEAK requests.
+	// Default: "/-/speak/request/v1/expeditor/".
+	SpeakPath string `json:"speak_path,omitempty"`
+
 	// UserClaim is the claim of the bearer token (a JWT) that holds the
 	// user name sent as UserName, such as "sitecore\editor". The token is
 	// read, not verified: the CMS verifies it. Default: "name".
@@ -73,6 +77,9 @@ func New(cfg Config) *Classifier {
 	if cfg.ShellPath == "" {
 		cfg.ShellPath = "/sitecore/shell/"
 	}
+	if cfg.SpeakPath == "" {
+		cfg.SpeakPath = DefaultSpeakRequestPath
+	}
 	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedCommand{}}}
 }
 
@@ -86,6 +93,7 @@ const (
 	apiPages
 	apiLegacy
 	apiShell
+	apiSpeak
 )
 
 // apiOf returns the API family of a request by its method and path.
@@ -105,6 +113,9 @@ func (c *Classifier) apiOf(r *http.Request) (api, string) {
 	}
 	if _, ok := cutPrefixFold(p, c.cfg.ShellPath); ok {
 		return apiShell, ""
+	}
+	if name, ok := SpeakRequestName(c.cfg.SpeakPath, p); ok {
+		return apiSpeak, name
 	}
 	switch {
 	case strings.EqualFold(strings.TrimRight(p, "/"), c.cfg.AuthoringPath):
@@ -153,6 +164,8 @@ func (c *Classifier) Classify(r *http.Request, body []byte) []*dispatch.Operatio
 		ops = c.classifyGraphQL(a, body)
 	case apiShell:
 		return c.classifyShell(r, body)
+	case apiSpeak:
+		return c.classifySpeak(rest, body)
 	}
 	for _, op := range ops {
 		op.UserName = user
