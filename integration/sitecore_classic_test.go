@@ -183,3 +183,28 @@ func TestWorkboxBulkApproveBlockedByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapedMessageStillClassified posts an item:workflow message that
+// carries characters escape() writes as %XX (Latin-1) and %uXXXX, here in
+// a parameter the server ignores: the command is still read, and its
+// submit action fires with the item.
+func TestEscapedMessageStillClassified(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+
+	msg := fmt.Sprintf("item:workflow(id=%s,language=en,version=1,commandid=%s,workflowid=%s,ui=1,suppresscomment=1,note=Prüfung 中文)",
+		scBraced(sitecore.HarbourFestivalID), scBraced(sitecore.SubmitCommandID), scBraced(sitecore.SampleWorkflowID))
+	encoded := escapeJS(msg)
+	if !strings.Contains(encoded, "%u4E2D") || !strings.Contains(encoded, "%FC") {
+		t.Fatalf("escapeJS(%q) = %q, want %%uXXXX and %%XX escapes", msg, encoded)
+	}
+	status, body := s.shellPost(t, "/sitecore/shell/Applications/Content%20editor.aspx", "&__PARAMETERS="+encoded+"&__MODIFIED=&__ISEVENT=1")
+	if status != http.StatusOK {
+		t.Fatalf("Submit with escapes: status %d, body %.300s", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("the item is in %s, want Awaiting Approval: the escaped message was not run", state.ID)
+	}
+	submitted := team.waitFor(t, "Notify reviewers", func(r recorded) bool { return r.Path == "/team" })
+	wantStrings(t, "submit action", submitted.JSON, map[string]string{"DataItem.Id": sitecore.HarbourFestivalID, "DataItem.Language": "en"})
+}
