@@ -51,6 +51,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			user_claim          <claim>
 //			shell_path          <path>
 //			speak_path          <path>
+//			workflow_message    <name> [id=<key>] [language=<key>] [version=<key>] [command=<key>] [asks_to_save]
 //		}
 //
 //		authorization <name> {
@@ -242,6 +243,11 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			dst = &h.Sitecore.ShellPath
 		case "speak_path":
 			dst = &h.Sitecore.SpeakPath
+		case "workflow_message":
+			if err := parseWorkflowMessage(d, h.Sitecore); err != nil {
+				return err
+			}
+			continue
 		default:
 			return d.Errf("unrecognized sitecore option '%s'", d.Val())
 		}
@@ -253,6 +259,43 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			return d.Errf("invalid %s '%s': must start with /", name, *dst)
 		}
 	}
+	return nil
+}
+
+// parseWorkflowMessage reads: workflow_message <name> [id=<key>]
+// [language=<key>] [version=<key>] [command=<key>] [asks_to_save]
+func parseWorkflowMessage(d *caddyfile.Dispenser, cfg *sitecore.Config) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.Err("workflow_message needs a message name, such as item:compositeworkflow")
+	}
+	m := sitecore.WorkflowMessage{}
+	for _, arg := range args[1:] {
+		if arg == "asks_to_save" {
+			m.AsksToSave = true
+			continue
+		}
+		key, value, ok := strings.Cut(arg, "=")
+		if !ok || value == "" {
+			return d.Errf("workflow_message '%s': invalid parameter '%s' (expected id=, language=, version=, command=<key> or asks_to_save)", args[0], arg)
+		}
+		switch key {
+		case "id":
+			m.ID = value
+		case "language":
+			m.Language = value
+		case "version":
+			m.Version = value
+		case "command":
+			m.Command = value
+		default:
+			return d.Errf("workflow_message '%s': unknown parameter '%s' (expected id, language, version or command)", args[0], key)
+		}
+	}
+	if cfg.WorkflowMessages == nil {
+		cfg.WorkflowMessages = map[string]sitecore.WorkflowMessage{}
+	}
+	cfg.WorkflowMessages[args[0]] = m
 	return nil
 }
 

@@ -22,8 +22,9 @@ import (
 // editor session and validates the request that runs the command, with the
 // comment.
 
-// workflowMessages maps the names of the messages that run a workflow
-// command, in lower case, to the names of their parameters.
+// workflowMessages maps the names of the built-in messages that run a
+// workflow command, in lower case, to the names of their parameters.
+// Config.WorkflowMessages adds more.
 var workflowMessages = map[string]workflowKeys{
 	"item:workflow":                       {id: "id", language: "language", version: "version", command: "commandid", checksModified: true},
 	"webedit:workflowwithdatasourceitems": {id: "id", language: "language", version: "version", command: "commandid", checksModified: true},
@@ -131,7 +132,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	if err != nil {
 		var syntax *MessageSyntaxError
 		if errors.As(err, &syntax) {
-			if _, known := workflowMessages[strings.ToLower(syntax.Name)]; known {
+			if _, known := c.messages[strings.ToLower(syntax.Name)]; known {
 				// A workflow command that cannot be read cannot be
 				// validated, so it is not forwarded.
 				return []*dispatch.Operation{refused("workflow command message " + syntax.Name + " could not be read: " + syntax.Reason)}
@@ -142,7 +143,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	if m == nil {
 		return nil
 	}
-	keys, ok := workflowMessages[strings.ToLower(m.Name)]
+	keys, ok := c.messages[strings.ToLower(m.Name)]
 	if !ok {
 		return nil
 	}

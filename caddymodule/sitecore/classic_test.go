@@ -119,3 +119,19 @@ func TestMalformedWorkflowMessageRefused(t *testing.T) {
 		t.Errorf("Reject = %d %q %q, want 409 with escaped plain text", status, contentType, body)
 	}
 }
+
+// TestConfiguredMessageRunsCommand pins the configurable message table: a
+// module's own workflow message, here Worxbox's item:compositeworkflow with
+// item:workflow's parameters, is classified like the built-in ones.
+func TestConfiguredMessageRunsCommand(t *testing.T) {
+	c := sitecore.New(sitecore.Config{WorkflowMessages: map[string]sitecore.WorkflowMessage{"item:compositeworkflow": {AsksToSave: true}}})
+	body := "&__PARAMETERS=item%3Acompositeworkflow%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
+		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D1%29&__MODIFIED=&__ISEVENT=1"
+	ops := postback(c, contentEditor, body)
+	if len(ops) != 1 || ops[0].StatusChange == nil || ops[0].StatusChange.CommandID != exampleCmd || ops[0].Item.ID != exampleItem {
+		t.Fatalf("got %+v, want the configured message's command on the item", ops)
+	}
+	if ops := postback(sitecore.New(sitecore.Config{}), contentEditor, body); len(ops) != 0 {
+		t.Errorf("without the configuration: %d operations, want 0", len(ops))
+	}
+}

@@ -43,6 +43,14 @@ type Config struct {
 	// commands. Default: "/sitecore/shell/".
 	ShellPath string `json:"shell_path,omitempty"`
 
+	// WorkflowMessages adds Sheer UI messages that run a workflow command,
+	// by name, to the built-in ones (item:workflow,
+	// webedit:workflowwithdatasourceitems, workflow:send,
+	// workflow:sendselected and workflow:sendall), for modules that
+	// register their own, such as Worxbox's item:compositeworkflow. An
+	// entry with a built-in name replaces it.
+	WorkflowMessages map[string]WorkflowMessage `json:"workflow_messages,omitempty"`
+
 	// SpeakPath is the root of the Experience Editor's SPEAK requests.
 	// Default: "/-/speak/request/v1/expeditor/".
 	SpeakPath string `json:"speak_path,omitempty"`
@@ -53,10 +61,28 @@ type Config struct {
 	UserClaim string `json:"user_claim,omitempty"`
 }
 
+// WorkflowMessage names the parameters of a Sheer UI message that runs a
+// workflow command on one item.
+type WorkflowMessage struct {
+	// ID, Language, Version and Command are the parameter names of the
+	// item id, language, version and command id. Defaults: "id",
+	// "language", "version" and "commandid", as item:workflow names them.
+	ID       string `json:"id,omitempty"`
+	Language string `json:"language,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Command  string `json:"command,omitempty"`
+
+	// AsksToSave is set when the command first asks to save unsaved
+	// edits, as the Content Editor's commands do, so that a request with
+	// unsaved edits runs the command only in a continuation.
+	AsksToSave bool `json:"asks_to_save,omitempty"`
+}
+
 // Classifier reads Sitecore requests and responses.
 type Classifier struct {
 	cfg       Config
 	pipelines *pipelines
+	messages  map[string]workflowKeys
 }
 
 // New returns a classifier for the configuration.
@@ -80,7 +106,24 @@ func New(cfg Config) *Classifier {
 	if cfg.SpeakPath == "" {
 		cfg.SpeakPath = DefaultSpeakRequestPath
 	}
-	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedCommand{}}}
+	messages := map[string]workflowKeys{}
+	for name, keys := range workflowMessages {
+		messages[name] = keys
+	}
+	for name, m := range cfg.WorkflowMessages {
+		k := workflowKeys{id: m.ID, language: m.Language, version: m.Version, command: m.Command, checksModified: m.AsksToSave}
+		def := func(v *string, d string) {
+			if *v == "" {
+				*v = d
+			}
+		}
+		def(&k.id, "id")
+		def(&k.language, "language")
+		def(&k.version, "version")
+		def(&k.command, "commandid")
+		messages[strings.ToLower(name)] = k
+	}
+	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedCommand{}}, messages: messages}
 }
 
 // api names the API family of a request.
