@@ -208,3 +208,35 @@ func TestEscapedMessageStillClassified(t *testing.T) {
 	submitted := team.waitFor(t, "Notify reviewers", func(r recorded) bool { return r.Path == "/team" })
 	wantStrings(t, "submit action", submitted.JSON, map[string]string{"DataItem.Id": sitecore.HarbourFestivalID, "DataItem.Language": "en"})
 }
+
+// TestExperienceEditorSaveFiresSaved posts the writing step of an
+// Experience Editor save through the sidecar: the emulator stores the
+// changed field, and the event handler gets item:saved for the item.
+func TestExperienceEditorSaveFiresSaved(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:saved
+	url %s
+}`, rc.URL("/search")))
+
+	key := fmt.Sprintf("fld_%s_%s_en_1_%s_1", strings.ToUpper(scHex(sitecore.HarbourFestivalID)), strings.ToUpper(scHex(sitecore.HeadlineFieldID)), "#!#Ignore revision#!#")
+	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"scValidatorsKey":"VK_SC_PAGEEDITOR","scFieldValues":{%q:"Harbour festival &amp; regatta"}}`,
+		scBraced(sitecore.HarbourFestivalID), key)
+	form := "__RequestVerificationToken=token&data=" + url.QueryEscape(data)
+	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+"/-/speak/request/v1/expeditor/ExperienceEditor.Save.CallServerSavePipeline", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
+	got := send(t, req)
+	if got.Status != http.StatusOK || !strings.Contains(string(got.Body), `"error":false`) {
+		t.Fatalf("save: status %d, body %.300s", got.Status, got.Body)
+	}
+	headline, _ := sitecore.Field(latestVersion(t, mustItem(t, s.emu, sitecore.HarbourFestivalID)).Fields, "Headline")
+	if headline != "Harbour festival & regatta" {
+		t.Fatalf("the emulator stored Headline %q, want the decoded value", headline)
+	}
+	saved := rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
+	wantStrings(t, "item:saved", saved.JSON, map[string]string{"Item.Id": sitecore.HarbourFestivalID, "Item.Language": "en"})
+}

@@ -26,8 +26,9 @@ type Options struct {
 	// it authenticates, e.g. "editor-token" → `sitecore\editor`. A request
 	// sends it as "Authorization: Bearer <token>". The routes below
 	// /sitecore/api/ssc/ (the ItemService and Pages), the legacy GraphQL
-	// endpoint and the Sheer UI pages of the Content Editor and the Workbox
-	// also take it as the cookie .AspNet.Cookies. With no tokens
+	// endpoint, the Sheer UI pages of the Content Editor and the Workbox and
+	// the Experience Editor's SPEAK requests also take it as the cookie
+	// .AspNet.Cookies. With no tokens
 	// every request is rejected: 403 on the ItemService, 401 elsewhere.
 	Tokens map[string]string
 
@@ -50,7 +51,9 @@ type Options struct {
 // the Authoring and Management GraphQL API, the Pages (Horizon) GraphQL API
 // and the legacy Sitecore GraphQL item API. It also serves the Sheer UI
 // postbacks that run workflow commands in the Content Editor and the
-// Workbox (sheer.go). It is an http.Handler; serve it with httptest.NewServer.
+// Workbox (sheer.go), and the Experience Editor's SPEAK requests that save,
+// insert, rename, move and delete items (speak.go). It is an http.Handler;
+// serve it with httptest.NewServer.
 //
 // Requests run one at a time under one mutex. So every request, and every
 // element of a batched GraphQL request, reads the writes of those before it.
@@ -161,6 +164,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		if page, ok := sheerPageOf(path, r); ok {
 			e.serveSheer(w, r, body, page)
+			return
+		}
+		if name, ok := speakRequestName(r); ok {
+			e.serveSpeak(w, r, body, name)
 			return
 		}
 		http.NotFound(w, r)
