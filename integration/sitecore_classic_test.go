@@ -240,3 +240,37 @@ func TestExperienceEditorSaveFiresSaved(t *testing.T) {
 	saved := rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
 	wantStrings(t, "item:saved", saved.JSON, map[string]string{"Item.Id": sitecore.HarbourFestivalID, "Item.Language": "en"})
 }
+
+// TestExperienceEditorRibbonCommandBlocked runs Approve from the
+// Experience Editor's notification bar, which posts
+// webedit:workflowwithdatasourceitems to WebEditRibbon.aspx: the same
+// validation action blocks it, and a second try with the validator
+// accepting approves the page.
+func TestExperienceEditorRibbonCommandBlocked(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
+		sitecore.SubmitCommandID, sitecore.HarbourFestivalID))
+
+	page := "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx?sc_speakribbon=1&id=" + url.QueryEscape(scBraced(sitecore.HarbourFestivalID)) + "&la=en&db=master"
+	msg := fmt.Sprintf("webedit:workflowwithdatasourceitems(id=%s,language=en,version=1,commandid=%s,workflowid=%s,ui=1,suppresscomment=1)",
+		scBraced(sitecore.HarbourFestivalID), scBraced(sitecore.ApproveCommandID), scBraced(sitecore.SampleWorkflowID))
+	form := "&__PARAMETERS=" + escapeJS(msg) + "&__MODIFIED=&__ISEVENT=1"
+
+	legal.reject("The page's hero image has no alt text.")
+	status, body := s.shellPost(t, page, form)
+	if status != http.StatusConflict || body != "The page&#39;s hero image has no alt text." {
+		t.Errorf("rejected Approve: status %d, body %q; want 409 with the escaped message", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("after the rejection the page is in %s, want Awaiting Approval", state.ID)
+	}
+
+	legal.accept()
+	if status, body := s.shellPost(t, page, form); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("accepted Approve: status %d, body %.300s", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.ApprovedStateID {
+		t.Errorf("after the accepted Approve the page is in %s, want Approved", state.ID)
+	}
+}

@@ -30,6 +30,10 @@ const (
 	ContentEditorPath = "/sitecore/shell/Applications/Content editor.aspx"
 	ShellDefaultPath  = "/sitecore/shell/default.aspx"
 	WorkboxPath       = "/sitecore/shell/Applications/Workbox.aspx"
+
+	// WebEditRibbonPath is the Experience Editor's ribbon, which posts the
+	// notification bar's workflow buttons as Sheer UI postbacks.
+	WebEditRibbonPath = "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx"
 )
 
 // Texts of the emulator's Sheer UI replies.
@@ -70,7 +74,7 @@ const (
 // and the Content Editor otherwise.
 func sheerPageOf(path string, r *http.Request) (sheerPage, bool) {
 	switch path {
-	case strings.ToLower(ContentEditorPath):
+	case strings.ToLower(ContentEditorPath), strings.ToLower(WebEditRibbonPath):
 		return contentEditorPage, true
 	case strings.ToLower(WorkboxPath):
 		return workboxPage, true
@@ -169,7 +173,9 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 	modified := postback.Form.Get("__MODIFIED") != ""
 
 	switch name := strings.ToLower(msg.Name); {
-	case name == "item:workflow":
+	case name == "item:workflow", name == "webedit:workflowwithdatasourceitems":
+		// NOTE: the data-source variant runs the command on the page's
+		// data-source items too; the emulator runs it on the page item.
 		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("language"), version: msg.Get("version"), command: msg.Get("commandid")}
 		e.startWorkflowCommand(req, target, msg.Get("ui") == "1" || msg.Get("suppresscomment") == "1", modified)
 	case name == "item:save":
