@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -137,14 +138,37 @@ func freePort(t testing.TB) int {
 	return port
 }
 
+// loopbackPort returns a port that is free on 127.0.0.1 now. It picks
+// below Linux's default ephemeral range (32768-60999): a port taken from
+// that range is handed out again as the source port of outgoing
+// connections, so a server that binds it later, as Caddy does, can find it
+// in use.
 func loopbackPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		if portsGiven[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		portsGiven[port] = true
+		return port, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no free port in 20000-31999 after 200 tries")
 }
+
+// portsGiven are the ports loopbackPort handed out, never handed out
+// twice, so that two servers of one run cannot be given the same port
+// before either binds it.
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // wordPress is the one WordPress of the package.
 type wordPress struct {
