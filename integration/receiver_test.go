@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -172,16 +171,12 @@ func (v *validator) serverError() {
 	})
 }
 
-// closedURL returns the URL of a loopback port that nothing listens on.
+// closedURL returns the URL of a loopback port that nothing listens on. The
+// port comes from freePort, outside the range that httptest servers bind,
+// so no other server of the run takes it.
 func closedURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr + "/validate"
+	return fmt.Sprintf("http://127.0.0.1:%d/validate", freePort(t))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
