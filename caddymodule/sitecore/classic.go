@@ -46,6 +46,31 @@ type workflowKeys struct {
 	selected, all bool
 }
 
+// itemMessages maps the Content Editor's messages that change an item, in
+// lower case, to their events and to what the continuation of their
+// dialog posts, if they have one.
+var itemMessages = map[string]itemMessage{
+	"item:save":          {events: []string{dispatch.EventItemSaved}},
+	"contenteditor:save": {events: []string{dispatch.EventItemSaved}},
+	"item:delete":        {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm},
+	"item:rename":        {events: []string{dispatch.EventItemRenamed}, result: resultName},
+}
+
+// itemMessage describes a Content Editor message that changes an item.
+type itemMessage struct {
+	events []string
+
+	// result is what the continuation's __RESULT carries when the message
+	// runs after a dialog: a confirmation ("yes") or the new name.
+	// Without one, the message runs in its own request.
+	result string
+}
+
+const (
+	resultConfirm = "confirm"
+	resultName    = "name"
+)
+
 // sessionCookies identify an editor's session, so that a continuation is
 // matched with the flow of the same editor.
 var sessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".ASPXAUTH"}
@@ -121,9 +146,18 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 			return nil
 		}
 		for _, op := range ops {
-			op.Comments = pb.Result
 			d := op.Detail.(*detail)
 			d.session, d.opensDialog = session, false
+			switch d.dialogResult {
+			case resultConfirm:
+				if !strings.EqualFold(pb.Result, "yes") {
+					return nil
+				}
+			case resultName:
+				op.Item.Name = pb.Result
+			default:
+				op.Comments = pb.Result
+			}
 		}
 		return ops
 	}
@@ -142,6 +176,9 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	}
 	if m == nil {
 		return nil
+	}
+	if im, ok := itemMessages[strings.ToLower(m.Name)]; ok {
+		return c.itemOperation(pb, m, im, session)
 	}
 	keys, ok := c.messages[strings.ToLower(m.Name)]
 	if !ok {
@@ -184,6 +221,34 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	return ops
 }
 
+// itemOperation reads a Content Editor message that changes an item: the
+// one its id parameter names, else the editor's context item. A message
+// that opens a dialog runs in the continuation, which the response's
+// SetPipeline lets the classifier follow.
+func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, session string) []*dispatch.Operation {
+	if _, resumes := m.PipelineID(); resumes {
+		// item:save(postaction=pipeline:resume(...)) answers "save first?"
+		// of a tracked command; it is left to that command's flow.
+		return nil
+	}
+	var it dispatch.Item
+	if id := m.Get("id"); id != "" {
+		it = dispatch.Item{ID: normalizeID(id)}
+	} else if uri, err := ParseItemURI(pb.CurrentItem); err == nil {
+		it = shellItem(uri.ID, uri.Language, uri.Version)
+	} else {
+		return nil
+	}
+	op := &dispatch.Operation{Item: it, Detail: &detail{api: apiShell, mutation: m.Name, batch: -1, session: session, dialogResult: im.result}}
+	for _, e := range im.events {
+		op.AddEvent(dispatch.Event{Name: e})
+	}
+	if im.result != "" {
+		op.Detail.(*detail).opensDialog = true
+	}
+	return []*dispatch.Operation{op}
+}
+
 func shellItem(id, language, version string) dispatch.Item {
 	v, _ := strconv.Atoi(version)
 	return dispatch.Item{ID: normalizeID(id), Language: language, Version: v}
@@ -221,7 +286,7 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 			if d.pendingChange != nil {
 				op.StatusChange, d.pendingChange = d.pendingChange, nil
 			}
-			if op.StatusChange != nil {
+			if op.StatusChange != nil || len(op.Events) > 0 {
 				waiting = append(waiting, op)
 			}
 		}
@@ -234,7 +299,7 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	for _, op := range ops {
-		if op.StatusChange != nil && !op.Detail.(*detail).opensDialog {
+		if (op.StatusChange != nil || len(op.Events) > 0) && !op.Detail.(*detail).opensDialog {
 			op.Succeeded = true
 		}
 	}

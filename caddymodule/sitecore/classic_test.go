@@ -135,3 +135,62 @@ func TestConfiguredMessageRunsCommand(t *testing.T) {
 		t.Errorf("without the configuration: %d operations, want 0", len(ops))
 	}
 }
+
+const currentItem = "&__CurrentItem=sitecore%3A%2F%2Fmaster%2F%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%3Flang%3Den%26ver%3D3"
+
+// TestContentEditorSaveFiresSaved pins that item:save fires item:saved
+// for the editor's context item, read from __CurrentItem.
+func TestContentEditorSaveFiresSaved(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, contentEditor, "&__PARAMETERS=item%3Asave&__MODIFIED=1&__ISEVENT=1"+currentItem)
+	if len(ops) != 1 || !ops[0].HasEvent(dispatch.EventItemSaved) {
+		t.Fatalf("got %+v, want one item:saved", ops)
+	}
+	if it := ops[0].Item; it.ID != exampleItem || it.Language != "en" || it.Version != 3 {
+		t.Errorf("Item = %+v, want the context item", it)
+	}
+	c.Complete(ops, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !ops[0].Succeeded {
+		t.Error("Succeeded = false after a save without an Alert")
+	}
+}
+
+// TestDeleteFiresAfterConfirmation pins that item:delete fires only when
+// the continuation confirms with "yes".
+func TestDeleteFiresAfterConfirmation(t *testing.T) {
+	for _, tc := range []struct {
+		answer string
+		fires  bool
+	}{{"yes", true}, {"no", false}} {
+		c := sitecore.New(sitecore.Config{})
+		first := postback(c, contentEditor, "&__PARAMETERS=item%3Adelete&__ISEVENT=1"+currentItem)
+		c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"Confirm","value":"Are you sure?"}]}`))
+		if len(first) != 1 || first[0].Succeeded {
+			t.Fatalf("%s: first request %+v, want one operation that waits", tc.answer, first)
+		}
+		cont := postback(c, contentEditor, "&__RESULT="+tc.answer+"&__PIPELINE=p1")
+		if !tc.fires {
+			if len(cont) != 0 {
+				t.Errorf("answer %q: %d operations, want 0", tc.answer, len(cont))
+			}
+			continue
+		}
+		c.Complete(cont, 200, nil, []byte(`{"commands":[]}`))
+		if len(cont) != 1 || !cont[0].Succeeded || !cont[0].HasEvent(dispatch.EventItemDeleted) || cont[0].Item.ID != exampleItem {
+			t.Errorf("answer yes: %+v, want item:deleted of the context item", cont)
+		}
+	}
+}
+
+// TestRenameTakesNameFromDialog pins that item:rename's new name comes
+// from the continuation's __RESULT.
+func TestRenameTakesNameFromDialog(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, "&__PARAMETERS=item%3Arename%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%29&__ISEVENT=1")
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p2"},{"command":"Input","value":"New name:"}]}`))
+	cont := postback(c, contentEditor, "&__RESULT=summer-festival&__PIPELINE=p2")
+	c.Complete(cont, 200, nil, []byte(`{"commands":[]}`))
+	if len(cont) != 1 || !cont[0].Succeeded || !cont[0].HasEvent(dispatch.EventItemRenamed) || cont[0].Item.Name != "summer-festival" {
+		t.Errorf("got %+v, want item:renamed to summer-festival", cont)
+	}
+}

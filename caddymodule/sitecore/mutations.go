@@ -37,6 +37,10 @@ type detail struct {
 	opensDialog   bool
 	pendingChange *dispatch.StatusChange
 
+	// dialogResult names what a classic editor's continuation posts for
+	// this operation: resultConfirm, resultName, or "" for a comment.
+	dialogResult string
+
 	// before and after are the item as an enrichment read it before and
 	// after the write.
 	before gjson.Result
