@@ -274,3 +274,56 @@ func TestExperienceEditorRibbonCommandBlocked(t *testing.T) {
 		t.Errorf("after the accepted Approve the page is in %s, want Approved", state.ID)
 	}
 }
+
+// TestContentEditorItemOperationsFireEvents saves, renames and deletes
+// items from the Content Editor through the sidecar. The rename and the
+// delete ask first, so their events come from the continuation; a delete
+// answered "no" fires nothing and deletes nothing.
+func TestContentEditorItemOperationsFireEvents(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:saved item:renamed item:deleted
+	url %s
+}`, rc.URL("/search")))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	current := func(id string) string {
+		return "&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(id)+"?lang=en&ver=1")
+	}
+	dialog := func(form string) string {
+		status, body := s.shellPost(t, page, form)
+		m := pipelineID.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil {
+			t.Fatalf("first request: status %d, body %.300s; want a dialog", status, body)
+		}
+		return m[1]
+	}
+
+	if status, body := s.shellPost(t, page, "&__PARAMETERS="+escapeJS("item:save")+"&__MODIFIED=1&__ISEVENT=1"+current(sitecore.HarbourFestivalID)); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("save: status %d, body %.300s", status, body)
+	}
+	rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
+
+	regatta := s.newArticle(t, "regatta")
+	id := dialog("&__PARAMETERS=" + escapeJS("item:rename(id="+scBraced(regatta)+")") + "&__ISEVENT=1")
+	if status, body := s.shellPost(t, page, "&__RESULT=summer-regatta&__PIPELINE="+id); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("rename continuation: status %d, body %.300s", status, body)
+	}
+	renamed := rc.waitFor(t, "item:renamed", scEvent("item:renamed", regatta))
+	wantStrings(t, "item:renamed", renamed.JSON, map[string]string{"Item.Name": "summer-regatta"})
+
+	kept := s.newArticle(t, "market")
+	id = dialog("&__PARAMETERS=" + escapeJS("item:delete") + "&__ISEVENT=1" + current(kept))
+	s.shellPost(t, page, "&__RESULT=no&__PIPELINE="+id)
+	if _, ok := s.emu.Item(kept); !ok {
+		t.Fatal("a delete answered no deleted the item")
+	}
+	id = dialog("&__PARAMETERS=" + escapeJS("item:delete") + "&__ISEVENT=1" + current(kept))
+	s.shellPost(t, page, "&__RESULT=yes&__PIPELINE="+id)
+	if _, ok := s.emu.Item(kept); ok {
+		t.Fatal("a delete answered yes left the item")
+	}
+	rc.waitFor(t, "item:deleted", scEvent("item:deleted", kept))
+	if n := len(rc.matching(scEvent("item:deleted", kept))); n != 1 {
+		t.Errorf("%d item:deleted deliveries for the item, want 1: the answer no fired nothing", n)
+	}
+}

@@ -185,7 +185,17 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 			e.resumePipeline(req, id, "yes", true)
 			return
 		}
+		if page == contentEditorPage {
+			e.saveContextItem(req, contextTarget(msg, postback))
+			return
+		}
 		writeSheer(w)
+	case page == contentEditorPage && name == "contenteditor:save":
+		e.saveContextItem(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:delete":
+		e.startItemDelete(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:rename":
+		e.startItemRename(req, contextTarget(msg, postback))
 	case page == workboxPage && name == "workflow:send":
 		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("la"), version: msg.Get("vs"), command: msg.Get("command")}
 		e.startWorkflowCommand(req, target, msg.Get("ui") == "1" || msg.Get("suppresscomment") == "1", false)
@@ -306,6 +316,9 @@ func (e *Emulator) resumePipeline(req *sheerRequest, id, result string, viaSave 
 		}
 		delete(e.pipelines, key)
 		e.runSheerCommand(req, it, lang, v, target.command, result)
+
+	case awaitingDeleteConfirm, awaitingNewName:
+		e.resumeItemPipeline(req, key, id, pipeline, result)
 	}
 }
 
