@@ -2,7 +2,6 @@ package sitecore
 
 import (
 	"encoding/json"
-	"net/http"
 
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
@@ -80,5 +79,3 @@ func extensionsOf(extra map[string]any) map[string]any {
 	}
 	return ext
 }
-
-var _ = http.StatusConflict
