@@ -327,3 +327,54 @@ func TestContentEditorItemOperationsFireEvents(t *testing.T) {
 		t.Errorf("%d item:deleted deliveries for the item, want 1: the answer no fired nothing", n)
 	}
 }
+
+// TestExperienceEditorSaveEnrichedChanges pins that an enriched
+// item:saved of an Experience Editor save lists the field that changed,
+// with its OriginalValue, by comparing reads of the item before and after
+// the save: the request posts every field of the page.
+func TestExperienceEditorSaveEnrichedChanges(t *testing.T) {
+	rc := newReceiver(t)
+	emu := newSitecoreCMS(t, sitecore.Options{})
+	site := fmt.Sprintf(`cms_webhooks {
+	cms sitecore
+	authorization service {
+		bearer %s
+	}
+	enrich_authorization service
+	event_handler "Search index" {
+		events item:saved
+		url %s
+		enrich
+	}
+}
+reverse_proxy %s`, emu.token, rc.URL("/search"), emu.srv.Listener.Addr())
+	emu.caddy = startCaddy(t, caddyOptions{site: site})
+	before, _ := sitecore.Field(latestVersion(t, mustItem(t, emu.emu, sitecore.HarbourFestivalID)).Fields, "Headline")
+
+	key := fmt.Sprintf("fld_%s_%s_en_1_%s_1", strings.ToUpper(scHex(sitecore.HarbourFestivalID)), strings.ToUpper(scHex(sitecore.HeadlineFieldID)), "#!#Ignore revision#!#")
+	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"scFieldValues":{%q:"Harbour festival &amp; regatta"}}`,
+		scBraced(sitecore.HarbourFestivalID), key)
+	req, err := http.NewRequest(http.MethodPost, emu.caddy.URL+"/-/speak/request/v1/expeditor/ExperienceEditor.Save.CallServerSavePipeline",
+		strings.NewReader("__RequestVerificationToken=token&data="+url.QueryEscape(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: emu.token})
+	if got := send(t, req); got.Status != http.StatusOK {
+		t.Fatalf("save: status %d, body %.300s", got.Status, got.Body)
+	}
+
+	saved := rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
+	changes, _ := field(saved.JSON, "Changes", "FieldChanges").([]any)
+	var headline any
+	for _, c := range changes {
+		if str(c, "FieldId") == sitecore.HeadlineFieldID {
+			headline = c
+		}
+	}
+	if headline == nil {
+		t.Fatalf("item:saved has no Headline change: %s", saved.Body)
+	}
+	wantStrings(t, "Headline change", headline, map[string]string{"Value": "Harbour festival & regatta", "OriginalValue": before})
+}

@@ -49,6 +49,8 @@ var readsBefore = map[string]bool{
 	"update": true, "delete": true,
 	"updateItem": true, "deleteItem": true, "renameItem": true, "moveItem": true,
 	"deleteItemVersion": true, "executeWorkflowCommand": true,
+	"item:save": true, "contenteditor:save": true,
+	"ExperienceEditor.Save.CallServerSavePipeline": true,
 }
 
 // EnrichBefore returns the read of the item before the write, for the
@@ -177,6 +179,9 @@ func applyBefore(op *dispatch.Operation, d *detail) {
 // changesOf lists the fields the request set, with their stored value now
 // and before the write.
 func changesOf(op *dispatch.Operation, d *detail) *dispatch.Changes {
+	if len(d.fieldNames) == 0 {
+		return diffChanges(d.before, d.after)
+	}
 	old := map[string]string{}
 	for _, f := range d.before.Get("fields.nodes").Array() {
 		old[f.Get("name").String()] = f.Get("value").String()
@@ -190,6 +195,32 @@ func changesOf(op *dispatch.Operation, d *detail) *dispatch.Changes {
 		fc := dispatch.FieldChange{FieldID: id, Value: value}
 		if before, ok := old[name]; ok {
 			fc.OriginalValue = &before
+		}
+		changes.FieldChanges = append(changes.FieldChanges, fc)
+	}
+	return changes
+}
+
+// diffChanges lists the fields whose values differ between the reads before
+// and after a write, for the classic editors' saves, whose requests do not
+// tell which fields they set: the Content Editor's fields are opaque, and
+// the Experience Editor posts every field of the page. Standard fields that
+// every save updates, such as __Updated, are listed too.
+func diffChanges(before, after gjson.Result) *dispatch.Changes {
+	old := map[string]string{}
+	for _, f := range before.Get("fields.nodes").Array() {
+		old[normalizeID(f.Get("fieldId").String())] = f.Get("value").String()
+	}
+	changes := &dispatch.Changes{FieldChanges: []dispatch.FieldChange{}, PropertyChanges: []any{}}
+	for _, f := range after.Get("fields.nodes").Array() {
+		id, value := normalizeID(f.Get("fieldId").String()), f.Get("value").String()
+		prev, existed := old[id]
+		if existed && prev == value {
+			continue
+		}
+		fc := dispatch.FieldChange{FieldID: id, Value: value}
+		if existed {
+			fc.OriginalValue = &prev
 		}
 		changes.FieldChanges = append(changes.FieldChanges, fc)
 	}
