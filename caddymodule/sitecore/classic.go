@@ -54,6 +54,10 @@ var itemMessages = map[string]itemMessage{
 	"contenteditor:save": {events: []string{dispatch.EventItemSaved}},
 	"item:delete":        {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm},
 	"item:rename":        {events: []string{dispatch.EventItemRenamed}, result: resultName},
+	"item:deleteversion": {events: []string{dispatch.EventItemVersionRemoved}, result: resultConfirm},
+	"item:moveto":        {events: []string{dispatch.EventItemMoved}, result: resultTarget},
+	"item:duplicate":     {events: []string{dispatch.EventItemCopied}, result: resultName, copy: true},
+	"item:copyto":        {events: []string{dispatch.EventItemCopied}, result: resultTarget, copy: true},
 }
 
 // itemMessage describes a Content Editor message that changes an item.
@@ -61,14 +65,21 @@ type itemMessage struct {
 	events []string
 
 	// result is what the continuation's __RESULT carries when the message
-	// runs after a dialog: a confirmation ("yes") or the new name.
-	// Without one, the message runs in its own request.
+	// runs after a dialog: a confirmation ("yes"), a name, or the id of a
+	// target item. Without one, the message runs in its own request.
 	result string
+
+	// copy is set when the message creates a copy: the operation's item
+	// is the copy, and the event's Source the item the message names. The
+	// copy's id is in neither the request nor the response, so it stays
+	// unknown.
+	copy bool
 }
 
 const (
 	resultConfirm = "confirm"
 	resultName    = "name"
+	resultTarget  = "target"
 )
 
 // sessionCookies identify an editor's session, so that a continuation is
@@ -155,6 +166,8 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 				}
 			case resultName:
 				op.Item.Name = pb.Result
+			case resultTarget:
+				op.Item.ParentID = normalizeID(pb.Result)
 			default:
 				op.Comments = pb.Result
 			}
@@ -233,7 +246,7 @@ func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, ses
 	}
 	var it dispatch.Item
 	if id := m.Get("id"); id != "" {
-		it = dispatch.Item{ID: normalizeID(id)}
+		it = shellItem(id, m.Get("language"), m.Get("version"))
 	} else if uri, err := ParseItemURI(pb.CurrentItem); err == nil {
 		it = shellItem(uri.ID, uri.Language, uri.Version)
 	} else {
@@ -241,7 +254,13 @@ func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, ses
 	}
 	op := &dispatch.Operation{Item: it, Detail: &detail{api: apiShell, mutation: m.Name, batch: -1, session: session, dialogResult: im.result}}
 	for _, e := range im.events {
-		op.AddEvent(dispatch.Event{Name: e})
+		ev := dispatch.Event{Name: e}
+		if im.copy {
+			source := it
+			ev.Source = &source
+			op.Item = dispatch.Item{Language: it.Language}
+		}
+		op.AddEvent(ev)
 	}
 	if im.result != "" {
 		op.Detail.(*detail).opensDialog = true

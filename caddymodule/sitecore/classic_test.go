@@ -3,6 +3,7 @@ package sitecore_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -192,5 +193,40 @@ func TestRenameTakesNameFromDialog(t *testing.T) {
 	c.Complete(cont, 200, nil, []byte(`{"commands":[]}`))
 	if len(cont) != 1 || !cont[0].Succeeded || !cont[0].HasEvent(dispatch.EventItemRenamed) || cont[0].Item.Name != "summer-festival" {
 		t.Errorf("got %+v, want item:renamed to summer-festival", cont)
+	}
+}
+
+// TestDialogOperationsTakeTheirResult pins what the continuation of the
+// Content Editor's move, duplicate and version delete posts: the target
+// item, the copy's name, and the confirmation.
+func TestDialogOperationsTakeTheirResult(t *testing.T) {
+	run := func(message, answer string) []*dispatch.Operation {
+		c := sitecore.New(sitecore.Config{})
+		first := postback(c, contentEditor, "&__PARAMETERS="+url.QueryEscape(message)+"&__ISEVENT=1"+currentItem)
+		c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p9"}]}`))
+		ops := postback(c, contentEditor, "&__RESULT="+url.QueryEscape(answer)+"&__PIPELINE=p9")
+		c.Complete(ops, 200, nil, []byte(`{"commands":[]}`))
+		return ops
+	}
+
+	moved := run("item:moveto", "{0DB0CE8C-77A3-4969-903F-138C626483D1}")
+	if len(moved) != 1 || !moved[0].Succeeded || !moved[0].HasEvent(dispatch.EventItemMoved) || moved[0].Item.ParentID != "0db0ce8c-77a3-4969-903f-138c626483d1" {
+		t.Errorf("moveto: %+v, want item:moved under the target", moved)
+	}
+
+	copied := run("item:duplicate", "spring-copy")
+	if len(copied) != 1 || !copied[0].Succeeded || !copied[0].HasEvent(dispatch.EventItemCopied) {
+		t.Fatalf("duplicate: %+v, want item:copied", copied)
+	}
+	if src := copied[0].Events[0].Source; src == nil || src.ID != exampleItem || copied[0].Item.Name != "spring-copy" {
+		t.Errorf("duplicate: Source %+v, Copy %+v; want the context item copied as spring-copy", src, copied[0].Item)
+	}
+
+	removed := run("item:deleteversion", "yes")
+	if len(removed) != 1 || !removed[0].Succeeded || !removed[0].HasEvent(dispatch.EventItemVersionRemoved) || removed[0].Item.Version != 3 {
+		t.Errorf("deleteversion: %+v, want item:versionRemoved of version 3", removed)
+	}
+	if ops := run("item:deleteversion", "no"); len(ops) != 0 {
+		t.Errorf("deleteversion answered no: %d operations, want 0", len(ops))
 	}
 }

@@ -50,6 +50,7 @@ var readsBefore = map[string]bool{
 	"updateItem": true, "deleteItem": true, "renameItem": true, "moveItem": true,
 	"deleteItemVersion": true, "executeWorkflowCommand": true,
 	"item:save": true, "contenteditor:save": true,
+	"item:delete": true, "item:deleteversion": true, "item:rename": true, "item:moveto": true,
 	"ExperienceEditor.Save.CallServerSavePipeline": true,
 }
 
@@ -64,7 +65,7 @@ func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 		d := op.Detail.(*detail)
 		d.before = item
 		switch d.mutation {
-		case "executeWorkflowCommand", "delete", "deleteItem", "deleteItemVersion":
+		case "executeWorkflowCommand", "delete", "deleteItem", "deleteItemVersion", "item:delete", "item:deleteversion":
 			// The item does not change its content here, or is gone
 			// after the write, so the read before is the item.
 			fillFromRead(&op.Item, item)
@@ -77,7 +78,7 @@ func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 	d := op.Detail.(*detail)
 	switch d.mutation {
-	case "delete", "deleteItem", "deleteItemVersion", "executeWorkflowCommand":
+	case "delete", "deleteItem", "deleteItemVersion", "executeWorkflowCommand", "item:delete", "item:deleteversion":
 		return nil
 	}
 	if op.Item.ID == "" && op.Item.Path == "" {
