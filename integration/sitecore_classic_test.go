@@ -378,3 +378,38 @@ reverse_proxy %s`, emu.token, rc.URL("/search"), emu.srv.Listener.Addr())
 	}
 	wantStrings(t, "Headline change", headline, map[string]string{"Value": "Harbour festival & regatta", "OriginalValue": before})
 }
+
+// TestContentEditorMoveAndDuplicateFireEvents moves an article under Home
+// and duplicates another from the Content Editor: each fires from the
+// continuation that posts the dialog's result.
+func TestContentEditorMoveAndDuplicateFireEvents(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:moved item:copied item:versionRemoved
+	url %s
+}`, rc.URL("/search")))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	run := func(message, answer string) {
+		t.Helper()
+		status, body := s.shellPost(t, page, "&__PARAMETERS="+escapeJS(message)+"&__ISEVENT=1")
+		m := pipelineID.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil {
+			t.Fatalf("%s: status %d, body %.300s; want a dialog", message, status, body)
+		}
+		if status, body := s.shellPost(t, page, "&__RESULT="+url.QueryEscape(answer)+"&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
+			t.Fatalf("%s continuation: status %d, body %.300s", message, status, body)
+		}
+	}
+
+	regatta := s.newArticle(t, "regatta")
+	run("item:moveto(id="+scBraced(regatta)+")", scBraced(sitecore.HomeID))
+	if it := mustItem(t, s.emu, regatta); it.ParentID != sitecore.HomeID {
+		t.Fatalf("the emulator has the article under %s, want Home", it.ParentID)
+	}
+	moved := rc.waitFor(t, "item:moved", scEvent("item:moved", regatta))
+	wantStrings(t, "item:moved", moved.JSON, map[string]string{"Item.ParentId": sitecore.HomeID})
+
+	run("item:duplicate(id="+scBraced(sitecore.HarbourFestivalID)+")", "harbour-festival-copy")
+	copied := rc.waitFor(t, "item:copied", func(r recorded) bool { return str(r.JSON, "EventName") == "item:copied" })
+	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": sitecore.HarbourFestivalID, "Copy.Name": "harbour-festival-copy"})
+}

@@ -196,6 +196,14 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 		e.startItemDelete(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:rename":
 		e.startItemRename(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:duplicate":
+		e.startItemDuplicate(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:moveto":
+		e.startItemMoveTo(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:copyto":
+		e.startItemCopyTo(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:deleteversion":
+		e.startItemDeleteVersion(req, deleteVersionTarget(msg, postback))
 	case page == workboxPage && name == "workflow:send":
 		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("la"), version: msg.Get("vs"), command: msg.Get("command")}
 		e.startWorkflowCommand(req, target, msg.Get("ui") == "1" || msg.Get("suppresscomment") == "1", false)
@@ -317,7 +325,8 @@ func (e *Emulator) resumePipeline(req *sheerRequest, id, result string, viaSave 
 		delete(e.pipelines, key)
 		e.runSheerCommand(req, it, lang, v, target.command, result)
 
-	case awaitingDeleteConfirm, awaitingNewName:
+	case awaitingDeleteConfirm, awaitingNewName,
+		awaitingDuplicateName, awaitingMoveTarget, awaitingCopyTarget, awaitingDeleteVersionConfirm:
 		e.resumeItemPipeline(req, key, id, pipeline, result)
 	}
 }

@@ -99,7 +99,7 @@ func (e *Emulator) resumeItemPipeline(req *sheerRequest, key, id string, pipelin
 		writeSheer(req.w)
 		return
 	}
-	it, lang, _, ok := e.resolveSheerTarget(pipeline.target)
+	it, lang, v, ok := e.resolveSheerTarget(pipeline.target)
 	if !ok {
 		// The item was deleted while the dialog was open.
 		delete(e.pipelines, key)
@@ -134,6 +134,9 @@ func (e *Emulator) resumeItemPipeline(req *sheerRequest, key, id string, pipelin
 			return
 		}
 		writeSheer(req.w, e.refreshCommand(req))
+
+	default:
+		e.resumeMoreItemPipeline(req, key, id, pipeline, it, v, lang, result)
 	}
 }
 
