@@ -50,14 +50,17 @@ type workflowKeys struct {
 // lower case, to their events and to what the continuation of their
 // dialog posts, if they have one.
 var itemMessages = map[string]itemMessage{
-	"item:save":          {events: []string{dispatch.EventItemSaved}},
-	"contenteditor:save": {events: []string{dispatch.EventItemSaved}},
-	"item:delete":        {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm},
-	"item:rename":        {events: []string{dispatch.EventItemRenamed}, result: resultName},
-	"item:deleteversion": {events: []string{dispatch.EventItemVersionRemoved}, result: resultConfirm},
-	"item:moveto":        {events: []string{dispatch.EventItemMoved}, result: resultTarget},
-	"item:duplicate":     {events: []string{dispatch.EventItemCopied}, result: resultName, copy: true},
-	"item:copyto":        {events: []string{dispatch.EventItemCopied}, result: resultTarget, copy: true},
+	"item:save":            {events: []string{dispatch.EventItemSaved}},
+	"contenteditor:save":   {events: []string{dispatch.EventItemSaved}},
+	"item:delete":          {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm},
+	"item:rename":          {events: []string{dispatch.EventItemRenamed}, result: resultName},
+	"item:deleteversion":   {events: []string{dispatch.EventItemVersionRemoved}, result: resultConfirm},
+	"item:moveto":          {events: []string{dispatch.EventItemMoved}, result: resultTarget},
+	"item:duplicate":       {events: []string{dispatch.EventItemCopied}, result: resultName, copy: true},
+	"item:copyto":          {events: []string{dispatch.EventItemCopied}, result: resultTarget, copy: true},
+	"item:addmaster":       {events: []string{dispatch.EventItemAdded}, result: resultName, create: true},
+	"item:new":             {events: []string{dispatch.EventItemAdded}, result: resultName, create: true},
+	"item:addfromtemplate": {events: []string{dispatch.EventItemAdded}, result: resultName, create: true},
 }
 
 // itemMessage describes a Content Editor message that changes an item.
@@ -74,6 +77,11 @@ type itemMessage struct {
 	// copy's id is in neither the request nor the response, so it stays
 	// unknown.
 	copy bool
+
+	// create is set when the message creates an item below the one it
+	// names, from the template or branch in its master parameter. The new
+	// item's id stays unknown, as for a copy.
+	create bool
 }
 
 const (
@@ -251,6 +259,9 @@ func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, ses
 		it = shellItem(uri.ID, uri.Language, uri.Version)
 	} else {
 		return nil
+	}
+	if im.create {
+		it = dispatch.Item{ParentID: it.ID, Language: it.Language, TemplateID: normalizeID(m.Get("master"))}
 	}
 	op := &dispatch.Operation{Item: it, Detail: &detail{api: apiShell, mutation: m.Name, batch: -1, session: session, dialogResult: im.result}}
 	for _, e := range im.events {

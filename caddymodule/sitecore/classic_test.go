@@ -230,3 +230,22 @@ func TestDialogOperationsTakeTheirResult(t *testing.T) {
 		t.Errorf("deleteversion answered no: %d operations, want 0", len(ops))
 	}
 }
+
+// TestAddMasterCreatesUnderItem pins that item:addmaster fires item:added
+// for a new item below the context item, from the template in master and
+// with the name the dialog posted.
+func TestAddMasterCreatesUnderItem(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	msg := "item:addmaster(master={5CDB13E9-295A-4473-8F44-3FD03D3D4740})"
+	first := postback(c, contentEditor, "&__PARAMETERS="+url.QueryEscape(msg)+"&__ISEVENT=1"+currentItem)
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p7"}]}`))
+	ops := postback(c, contentEditor, "&__RESULT=winter-menu&__PIPELINE=p7")
+	c.Complete(ops, 200, nil, []byte(`{"commands":[]}`))
+	if len(ops) != 1 || !ops[0].Succeeded || !ops[0].HasEvent(dispatch.EventItemAdded) {
+		t.Fatalf("got %+v, want item:added", ops)
+	}
+	it := ops[0].Item
+	if it.Name != "winter-menu" || it.ParentID != exampleItem || it.TemplateID != "5cdb13e9-295a-4473-8f44-3fd03d3d4740" {
+		t.Errorf("Item = %+v, want winter-menu from the template below the context item", it)
+	}
+}
