@@ -413,3 +413,33 @@ func TestContentEditorMoveAndDuplicateFireEvents(t *testing.T) {
 	copied := rc.waitFor(t, "item:copied", func(r recorded) bool { return str(r.JSON, "EventName") == "item:copied" })
 	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": sitecore.HarbourFestivalID, "Copy.Name": "harbour-festival-copy"})
 }
+
+// TestContentEditorCreateFiresAdded creates an article below News from the
+// Content Editor: item:added comes from the continuation that posts the
+// name, with the template and the parent.
+func TestContentEditorCreateFiresAdded(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:added
+	url %s
+}`, rc.URL("/search")))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	msg := fmt.Sprintf("item:addmaster(master=%s,id=%s)", scBraced(sitecore.NewsArticleTemplateID), scBraced(sitecore.NewsID))
+	status, body := s.shellPost(t, page, "&__PARAMETERS="+escapeJS(msg)+"&__ISEVENT=1")
+	m := pipelineID.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("first request: status %d, body %.300s; want the name prompt", status, body)
+	}
+	if status, body := s.shellPost(t, page, "&__RESULT=winter-menu&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("continuation: status %d, body %.300s", status, body)
+	}
+	if _, ok := s.emu.Item("/sitecore/content/Home/News/winter-menu"); !ok {
+		t.Fatal("the emulator has no winter-menu below News")
+	}
+	added := rc.waitFor(t, "item:added", func(r recorded) bool { return str(r.JSON, "EventName") == "item:added" })
+	wantStrings(t, "item:added", added.JSON, map[string]string{
+		"Item.Name":       "winter-menu",
+		"Item.ParentId":   sitecore.NewsID,
+		"Item.TemplateId": sitecore.NewsArticleTemplateID,
+	})
+}

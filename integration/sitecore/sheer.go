@@ -204,6 +204,8 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 		e.startItemCopyTo(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:deleteversion":
 		e.startItemDeleteVersion(req, deleteVersionTarget(msg, postback))
+	case page == contentEditorPage && (name == "item:addmaster" || name == "item:new" || name == "item:addfromtemplate"):
+		e.startItemCreate(req, createTarget(msg, postback))
 	case page == workboxPage && name == "workflow:send":
 		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("la"), version: msg.Get("vs"), command: msg.Get("command")}
 		e.startWorkflowCommand(req, target, msg.Get("ui") == "1" || msg.Get("suppresscomment") == "1", false)
@@ -328,6 +330,8 @@ func (e *Emulator) resumePipeline(req *sheerRequest, id, result string, viaSave 
 	case awaitingDeleteConfirm, awaitingNewName,
 		awaitingDuplicateName, awaitingMoveTarget, awaitingCopyTarget, awaitingDeleteVersionConfirm:
 		e.resumeItemPipeline(req, key, id, pipeline, result)
+	case awaitingCreateName:
+		e.resumeItemCreate(req, key, id, pipeline, result)
 	}
 }
 
