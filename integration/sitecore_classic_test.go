@@ -443,3 +443,34 @@ func TestContentEditorCreateFiresAdded(t *testing.T) {
 		"Item.TemplateId": sitecore.NewsArticleTemplateID,
 	})
 }
+
+// TestEveryPathFiresSubmitAction runs Submit from the Workbox and from the
+// Experience Editor ribbon: each fires the command's submit action with
+// the same states as the Authoring API does.
+func TestEveryPathFiresSubmitAction(t *testing.T) {
+	cases := []struct {
+		name, page, message string
+	}{
+		{"Workbox send", "/sitecore/shell/Applications/Workbox.aspx?mo=fs",
+			"workflow:send(id=%s,la=en,vs=1,command=%s,wf=%s,ui=1,suppresscomment=1)"},
+		{"ribbon", "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx?sc_speakribbon=1",
+			"webedit:workflowwithdatasourceitems(id=%s,language=en,version=1,commandid=%s,workflowid=%s,ui=1,suppresscomment=1)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			legal, team := newValidator(t), newReceiver(t)
+			s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+			msg := fmt.Sprintf(tc.message, scBraced(sitecore.HarbourFestivalID), scBraced(sitecore.SubmitCommandID), scBraced(sitecore.SampleWorkflowID))
+			if status, body := s.shellPost(t, tc.page, "&__PARAMETERS="+escapeJS(msg)+"&__MODIFIED=&__ISEVENT=1"); status != http.StatusOK || strings.Contains(body, "Alert") {
+				t.Fatalf("Submit: status %d, body %.300s", status, body)
+			}
+			submitted := team.waitFor(t, "Notify reviewers", func(r recorded) bool { return r.Path == "/team" })
+			wantStrings(t, "submit action", submitted.JSON, map[string]string{
+				"PreviousState.StateID": scBraced(sitecore.DraftStateID),
+				"NextState.StateID":     scBraced(sitecore.AwaitingApprovalStateID),
+				"DataItem.Id":           sitecore.HarbourFestivalID,
+				"WorkflowName":          "Sample Workflow",
+			})
+		})
+	}
+}
