@@ -122,7 +122,7 @@ type Handler struct {
 type DeliveryConfig struct {
 	// Queue is "file" (the default) or "memory". The file queue survives
 	// restarts, crashes and reloads: a delivery queued after the CMS
-	// answered is sent even after kill -9. The memory queue loses what is
+	// responded is sent even after kill -9. The memory queue loses what is
 	// pending when Caddy stops.
 	Queue string `json:"queue,omitempty"`
 
@@ -176,7 +176,7 @@ type DeliveryConfig struct {
 	KeepDelivered caddy.Duration `json:"keep_delivered,omitempty"`
 }
 
-// classifier is what the handler needs from a CMS's classifier package.
+// classifier is the interface the handler needs from a CMS's classifier package.
 type classifier interface {
 	Candidate(r *http.Request) bool
 	BodyHasParams(r *http.Request) bool

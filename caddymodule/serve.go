@@ -137,7 +137,7 @@ func (h *Handler) serveUninspected(w http.ResponseWriter, r *http.Request, next 
 }
 
 // mayCarryCommand reports whether a request whose body was not read could
-// run a workflow command: what the classifier says, or else whether its URL
+// run a workflow command: the classifier's own judgement, or else whether its URL
 // alone already classifies as a write.
 func (h *Handler) mayCarryCommand(r *http.Request) bool {
 	if c, ok := h.classifier.(interface{ MayCarryCommand(*http.Request) bool }); ok {

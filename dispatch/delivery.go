@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// DeliveryState is where a delivery is in its life.
+// DeliveryState is the stage of a delivery's life.
 type DeliveryState string
 
 const (
@@ -17,7 +17,7 @@ const (
 	// StateDelivered deliveries got a 2xx response.
 	StateDelivered DeliveryState = "delivered"
 
-	// StateDead deliveries failed for good: the receiver answered 410
+	// StateDead deliveries failed for good: the receiver responded 410
 	// Gone, the retry policy gave up, or the queue was full. They stay
 	// until an operator replays or purges them.
 	StateDead DeliveryState = "dead"
@@ -39,7 +39,7 @@ type Delivery struct {
 	// NextAttemptAt is when a pending delivery is tried next.
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 
-	// Reason says why a dead delivery died.
+	// Reason is why a dead delivery died.
 	Reason string `json:"reason,omitempty"`
 
 	// Attempts lists every attempt, replays included.

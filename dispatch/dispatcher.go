@@ -53,7 +53,7 @@ type Config struct {
 	// Logger receives one line per attempt and per validation verdict.
 	Logger *zap.Logger
 
-	// Observer is told about every attempt and verdict, for metrics.
+	// Observer receives every attempt and verdict, for metrics.
 	Observer Observer
 
 	// Webhooks are registered before the first attempt, so deliveries

@@ -27,7 +27,7 @@ var KnownEvents = []string{
 	EventItemLocked, EventItemUnlocked, EventItemCloneAdded, EventItemDeleting,
 }
 
-// Operation is one thing a CMS request asks for, as a classifier reads it:
+// Operation is one change that a CMS request requests, as a classifier reads it:
 // one or more item events, a workflow status change, or both. A request can
 // carry several operations (a batch, or several GraphQL mutations).
 //
@@ -36,13 +36,13 @@ var KnownEvents = []string{
 // state from the CMS before the request is forwarded, and Complete reads the
 // CMS response and decides whether the operation succeeded.
 type Operation struct {
-	// Item is the item the operation acts on, as far as the traffic tells.
+	// Item is the item the operation acts on, as far as the traffic shows.
 	Item Item
 
 	// Events are the item events to fire when the operation succeeds.
 	Events []Event
 
-	// StatusChange is set when the request asks to move the item to another
+	// StatusChange is set when the request moves the item to another
 	// workflow state. FromState is filled by a lookup before forwarding.
 	StatusChange *StatusChange
 
@@ -50,7 +50,7 @@ type Operation struct {
 	// such as a workflow command that could not be read.
 	Refuse string
 
-	// UserName is the CMS user who sent the request, when the traffic tells.
+	// UserName is the CMS user who sent the request, when the traffic shows it.
 	UserName string
 
 	// Comments is the editor's comment on a workflow command, if any.
@@ -71,7 +71,7 @@ type Operation struct {
 	// outside the classifier reads it.
 	Detail any
 
-	// Basic is the operation as the traffic alone tells it, kept when an
+	// Basic is the operation as the traffic alone shows it, kept when an
 	// enrichment read the CMS to fill Item and the events, so that the
 	// webhooks without enrichment get only what the traffic carried. It has
 	// the same events in the same order. Nil when nothing was enriched.

@@ -248,7 +248,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 // SetPipeline lets the classifier follow.
 func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, session string) []*dispatch.Operation {
 	if _, resumes := m.PipelineID(); resumes {
-		// item:save(postaction=pipeline:resume(...)) answers "save first?"
+		// item:save(postaction=pipeline:resume(...)) replies "yes" to "save first?"
 		// of a tracked command; it is left to that command's flow.
 		return nil
 	}
@@ -335,7 +335,7 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	}
 }
 
-// rejectShell returns the answer to a blocked postback: 409 with a short
+// rejectShell returns the response to a blocked postback: 409 with a short
 // plain text, which the Sheer UI client shows in its error dialog.
 func rejectShell(status int, message string) (int, string, []byte) {
 	return status, "text/plain; charset=utf-8", []byte(html.EscapeString(message))

@@ -9,7 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// action is what a REST request does to a post.
+// action is the change a REST request makes to a post.
 type action int
 
 const (
@@ -46,7 +46,7 @@ type detail struct {
 // context, and the raw text is the stored value.
 var fieldKeys = []string{"title", "content", "excerpt"}
 
-// structuralKeys change where a post sits, not what it says: a request that
+// structuralKeys change where a post sits, not its content: a request that
 // sets only these fires item:moved or item:sortorderchanged, not item:saved.
 // The others here steer the REST API itself and change nothing.
 var structuralKeys = map[string]bool{
@@ -158,7 +158,7 @@ func applyPostLookup(op *dispatch.Operation, status int, body []byte) {
 	op.StatusChange.FromAlias = statusAlias(from)
 }
 
-// setToState records the status a request asks for. WordPress stores an
+// setToState records the status a request sets. WordPress stores an
 // empty status, which is what a JSON null becomes, as "draft".
 func setToState(change *dispatch.StatusChange, status string) {
 	if status == "" {
@@ -193,7 +193,7 @@ func applyUserLookup(op *dispatch.Operation, status int, body []byte) {
 	op.UserName = name
 }
 
-// itemFromParams returns what the request itself tells about the post.
+// itemFromParams returns the post as the request's own parameters show it.
 func itemFromParams(id string, p params) dispatch.Item {
 	it := dispatch.Item{ID: id}
 	for _, key := range fieldKeys {
