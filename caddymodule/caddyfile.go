@@ -49,6 +49,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			pages_path          <path>
 //			legacy_graphql_path <path>
 //			user_claim          <claim>
+//			search_index        <index>
 //			shell_path          <path>
 //			speak_path          <path>
 //			workflow_message    <name> [id=<key>] [language=<key>] [version=<key>] [command=<key>] [asks_to_save]
@@ -239,6 +240,8 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			dst = &h.Sitecore.LegacyGraphQLPath
 		case "user_claim":
 			dst = &h.Sitecore.UserClaim
+		case "search_index":
+			dst = &h.Sitecore.SearchIndex
 		case "shell_path":
 			dst = &h.Sitecore.ShellPath
 		case "speak_path":
@@ -255,7 +258,7 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 		if err := parseString(d, dst); err != nil {
 			return err
 		}
-		if name != "user_claim" && !strings.HasPrefix(*dst, "/") {
+		if strings.HasSuffix(name, "_path") && !strings.HasPrefix(*dst, "/") {
 			return d.Errf("invalid %s '%s': must start with /", name, *dst)
 		}
 	}

@@ -243,6 +243,35 @@ func TestCaddyfileFullSyntax(t *testing.T) {
 	}
 }
 
+// TestCaddyfileSitecoreBlock pins the sitecore sub-block: each option
+// lands in its field, a path must start with "/", and the claim and the
+// search index are names, not paths.
+func TestCaddyfileSitecoreBlock(t *testing.T) {
+	h, err := parseHandler(`cms_webhooks {
+		cms sitecore
+		sitecore {
+			authoring_path /cm/api/authoring/graphql/v1
+			shell_path     /cm/shell/
+			user_claim     preferred_username
+			search_index   sitecore_authoring_index
+			workflow_message item:compositeworkflow asks_to_save
+		}
+	}`)
+	if err != nil {
+		t.Fatalf("UnmarshalCaddyfile: %v", err)
+	}
+	got := h.Sitecore
+	if got == nil || got.AuthoringPath != "/cm/api/authoring/graphql/v1" || got.ShellPath != "/cm/shell/" ||
+		got.UserClaim != "preferred_username" || got.SearchIndex != "sitecore_authoring_index" || !got.WorkflowMessages["item:compositeworkflow"].AsksToSave {
+		t.Errorf("Sitecore = %s", asJSON(got))
+	}
+
+	_, err = parseHandler("cms_webhooks {\n\tsitecore {\n\t\tspeak_path speak/\n\t}\n}")
+	if err == nil || !strings.Contains(err.Error(), "invalid speak_path 'speak/': must start with /") || !strings.Contains(err.Error(), "Testfile:3") {
+		t.Errorf("relative speak_path: error %v, want one naming the value and line 3", err)
+	}
+}
+
 func TestCaddyfileEmptyBlockKeepsDefaults(t *testing.T) {
 	h, err := parseHandler(`cms_webhooks`)
 	if err != nil {

@@ -17,6 +17,9 @@ import (
 // maxLookupBody bounds the response of a lookup that is kept.
 const maxLookupBody = 1 << 20
 
+// maxLookups bounds the reads of one operation, pages included.
+const maxLookups = 64
+
 // lookupDropHeaders are request headers that do not belong on a lookup: it
 // has no body, must not be conditional or partial, and is read as plain
 // JSON.
@@ -27,11 +30,19 @@ var lookupDropHeaders = []string{
 }
 
 // runLookups reads, through the next handler (normally reverse_proxy to
-// the CMS) and with the client's own credentials, what the operations need
-// to know before the request is forwarded.
-func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispatch.Operation, next caddyhttp.Handler) {
+// the CMS) and with the client's own credentials, or those of
+// enrich_authorization when it is set, what the operations need to know
+// before the request is forwarded. It returns the operations with each one
+// that fanned out replaced by its parts.
+func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispatch.Operation, next caddyhttp.Handler) []*dispatch.Operation {
+	out := ops[:0:0]
 	for _, op := range ops {
-		for _, l := range op.Lookups {
+		// Apply may append to op.Lookups, so the length is read anew.
+		for i := 0; i < len(op.Lookups) && i < maxLookups; i++ {
+			l := op.Lookups[i]
+			if l.Auth == nil && h.EnrichAuthorization != "" {
+				l.Auth = h.auths[h.EnrichAuthorization]
+			}
 			status, body := h.lookup(ctx, r, l, next)
 			l.Apply(op, status, body)
 			if status != http.StatusOK {
@@ -39,7 +50,13 @@ func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispat
 					zap.String("path", l.Path), zap.Int("status", status))
 			}
 		}
+		if len(op.Fanout) > 0 {
+			out = append(out, op.Fanout...)
+			continue
+		}
+		out = append(out, op)
 	}
+	return out
 }
 
 func (h *Handler) lookup(ctx context.Context, r *http.Request, l dispatch.Lookup, next caddyhttp.Handler) (int, []byte) {

@@ -78,10 +78,12 @@ type Handler struct {
 	MaxResponse int64 `json:"max_response,omitempty"`
 
 	// EnrichAuthorization names an authorization that the reads of the
-	// CMS for enrichment use instead of the caller's credentials, such as
-	// a service account's bearer token, for callers whose credentials
-	// cannot read the Authoring API (an ItemService cookie). Digest is not
-	// supported here. Default: the caller's credentials.
+	// CMS (enrichment, the state before a workflow command, the items of
+	// the Workbox's "send all") use instead of the caller's credentials,
+	// such as a service account's bearer token, for callers whose
+	// credentials cannot read the Authoring API (a cookie of the
+	// ItemService or of the classic editors). Digest is not supported
+	// here. Default: the caller's credentials.
 	EnrichAuthorization string `json:"enrich_authorization,omitempty"`
 
 	// Authorizations are named credentials that webhooks link to. Their

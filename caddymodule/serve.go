@@ -42,7 +42,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(h.Budget))
 	defer cancel()
-	h.runLookups(ctx, r, ops, next)
+	ops = h.runLookups(ctx, r, ops, next)
 	h.enrich(ctx, r, ops, next, false)
 	if blocked := h.checkCommands(ctx, ops); blocked != nil {
 		h.writeBlock(w, ops, blocked)

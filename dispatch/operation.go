@@ -56,8 +56,15 @@ type Operation struct {
 	// Comments is the editor's comment on a workflow command, if any.
 	Comments string
 
-	// Lookups are reads of the CMS that must run before forwarding.
+	// Lookups are reads of the CMS that must run before forwarding. A
+	// lookup's Apply may append more, such as the next page of a search;
+	// they run in turn.
 	Lookups []Lookup
+
+	// Fanout, when a lookup fills it, replaces the operation with these
+	// after the lookups: a command that the request runs on items it
+	// does not list becomes one operation per item the CMS named.
+	Fanout []*Operation
 
 	// LookupFailed is set when a lookup did not return the item, so the
 	// operation's previous state is unknown.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,31 +142,8 @@ func TestWorkboxBulkApproveBlockedByOne(t *testing.T) {
 	legal, team := newValidator(t), newReceiver(t)
 	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
 
-	// Three articles, each submitted directly on the CM.
-	var ids []string
-	for _, name := range []string{"regatta", "market", "concert"} {
-		id := s.newArticle(t, name)
-		s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
-			sitecore.SubmitCommandID, id))
-		ids = append(ids, id)
-	}
-	blocked := ids[1]
-	// The receiver has read and recorded the body before it calls this,
-	// so the verdict reads the recorded item. Calls run concurrently, so
-	// it finds its own by the request's webhook-id.
-	legal.setResponse(func(w http.ResponseWriter, r *http.Request) {
-		var item string
-		for _, c := range legal.receiver.all() {
-			if c.Header.Get("webhook-id") == r.Header.Get("webhook-id") {
-				item = str(c.JSON, "DataItem", "Id")
-			}
-		}
-		if item == blocked {
-			writeJSON(w, http.StatusOK, map[string]any{"IsValid": false, "Message": "The market page has no price list."})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"IsValid": true, "Message": ""})
-	})
+	ids := s.submittedArticles(t, "regatta", "market", "concert")
+	rejectItem(legal, ids[1], "The market page has no price list.")
 
 	msg := fmt.Sprintf("workflow:sendselected(command=%s,ws=%s,wf=%s)",
 		scBraced(sitecore.ApproveCommandID), scBraced(sitecore.AwaitingApprovalStateID), scBraced(sitecore.SampleWorkflowID))
@@ -182,6 +160,120 @@ func TestWorkboxBulkApproveBlockedByOne(t *testing.T) {
 			t.Errorf("item %s is in %s, want Awaiting Approval: a blocked request moves nothing", id, state.ID)
 		}
 	}
+}
+
+// submittedArticles creates news articles and submits each directly on the
+// CM, so that they wait in Awaiting Approval, and returns their ids.
+func (s *scCMS) submittedArticles(t *testing.T, names ...string) []string {
+	t.Helper()
+	var ids []string
+	for _, name := range names {
+		id := s.newArticle(t, name)
+		s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
+			sitecore.SubmitCommandID, id))
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// rejectItem makes the validator reject the command for one item and
+// accept it for the others.
+func rejectItem(legal *validator, id, message string) {
+	// The receiver has read and recorded the body before it calls this,
+	// so the verdict reads the recorded item. Calls run concurrently, so
+	// it finds its own by the request's webhook-id.
+	legal.setResponse(func(w http.ResponseWriter, r *http.Request) {
+		var item string
+		for _, c := range legal.receiver.all() {
+			if c.Header.Get("webhook-id") == r.Header.Get("webhook-id") {
+				item = str(c.JSON, "DataItem", "Id")
+			}
+		}
+		if item == id {
+			writeJSON(w, http.StatusOK, map[string]any{"IsValid": false, "Message": message})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"IsValid": true, "Message": ""})
+	})
+}
+
+// TestWorkboxSendAllValidatesEachItem runs the Workbox's "send all" of
+// Approve on the items in Awaiting Approval, which the request does not
+// list: the sidecar reads them through the Authoring API's search with a
+// service account, calls the validator once for each, and blocks the
+// request when it rejects one. Accepted, every item moves, and "send all"
+// of Submit fires the submit action for the item in Draft. Without a
+// service account, the cookie cannot read the Authoring API, so the
+// command is refused rather than run unchecked.
+func TestWorkboxSendAllValidatesEachItem(t *testing.T) {
+	const workbox = "/sitecore/shell/Applications/Workbox.aspx?mo=fs"
+	sendAll := func(command, state string) string {
+		msg := fmt.Sprintf("workflow:sendall(command=%s,ws=%s,wf=%s)", scBraced(command), scBraced(state), scBraced(sitecore.SampleWorkflowID))
+		return "&__PARAMETERS=" + escapeJS(msg) + "&__ISEVENT=1"
+	}
+	setup := func(t *testing.T, service bool) (*scCMS, *validator, *receiver, []string) {
+		legal, team := newValidator(t), newReceiver(t)
+		lines := classicWorkflow(legal.receiver, team)
+		if service {
+			lines += fmt.Sprintf("\nauthorization service {\n\tbearer %s\n}\nenrich_authorization service", scToken(scEditor))
+		}
+		s := startSitecoreSidecar(t, lines)
+		return s, legal, team, s.submittedArticles(t, "regatta", "market", "concert")
+	}
+	states := func(t *testing.T, s *scCMS, ids []string, want string) {
+		t.Helper()
+		for _, id := range ids {
+			if state, _ := s.emu.WorkflowState(id, "en", 0); state.ID != want {
+				t.Errorf("item %s is in %s, want %s", id, state.ID, want)
+			}
+		}
+	}
+
+	t.Run("read and validated", func(t *testing.T) {
+		s, legal, team, ids := setup(t, true)
+		rejectItem(legal, ids[1], "The market page has no price list.")
+		status, body := s.shellPost(t, workbox, sendAll(sitecore.ApproveCommandID, sitecore.AwaitingApprovalStateID))
+		if status != http.StatusConflict || body != "The market page has no price list." {
+			t.Errorf("send all Approve: status %d, body %q; want 409 with the rejection", status, body)
+		}
+		var validated []string
+		for _, c := range legal.receiver.all() {
+			validated = append(validated, str(c.JSON, "DataItem", "Id"))
+		}
+		slices.Sort(validated)
+		want := slices.Sorted(slices.Values(ids))
+		if !slices.Equal(validated, want) {
+			t.Errorf("validated items %v, want each item in Awaiting Approval once: %v", validated, want)
+		}
+		states(t, s, ids, sitecore.AwaitingApprovalStateID)
+
+		legal.accept()
+		if status, body := s.shellPost(t, workbox, sendAll(sitecore.ApproveCommandID, sitecore.AwaitingApprovalStateID)); status != http.StatusOK || strings.Contains(body, "Alert") {
+			t.Fatalf("accepted send all Approve: status %d, body %.300s", status, body)
+		}
+		states(t, s, ids, sitecore.ApprovedStateID)
+
+		if status, body := s.shellPost(t, workbox, sendAll(sitecore.SubmitCommandID, sitecore.DraftStateID)); status != http.StatusOK || strings.Contains(body, "Alert") {
+			t.Fatalf("send all Submit: status %d, body %.300s", status, body)
+		}
+		submitted := team.waitFor(t, "Notify reviewers", func(r recorded) bool { return str(r.JSON, "DataItem", "Id") == sitecore.HarbourFestivalID })
+		wantStrings(t, "submit action", submitted.JSON, map[string]string{
+			"PreviousState.StateID": scBraced(sitecore.DraftStateID),
+			"NextState.StateID":     scBraced(sitecore.AwaitingApprovalStateID),
+		})
+	})
+
+	t.Run("unreadable", func(t *testing.T) {
+		s, legal, _, ids := setup(t, false)
+		status, body := s.shellPost(t, workbox, sendAll(sitecore.ApproveCommandID, sitecore.AwaitingApprovalStateID))
+		if status != http.StatusConflict || !strings.Contains(body, "could not be read") {
+			t.Errorf("send all Approve without a service account: status %d, body %q; want 409 saying the items could not be read", status, body)
+		}
+		if calls := legal.receiver.all(); len(calls) != 0 {
+			t.Errorf("validator called %d times, want none", len(calls))
+		}
+		states(t, s, ids, sitecore.AwaitingApprovalStateID)
+	})
 }
 
 // TestEscapedMessageStillClassified posts an item:workflow message that
@@ -259,8 +351,8 @@ func TestExperienceEditorRibbonCommandBlocked(t *testing.T) {
 
 	legal.reject("The page's hero image has no alt text.")
 	status, body := s.shellPost(t, page, form)
-	if status != http.StatusConflict || body != "The page&#39;s hero image has no alt text." {
-		t.Errorf("rejected Approve: status %d, body %q; want 409 with the escaped message", status, body)
+	if status != http.StatusConflict || body != "The page's hero image has no alt text." {
+		t.Errorf("rejected Approve: status %d, body %q; want 409 with the message, whose quote needs no escaping", status, body)
 	}
 	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
 		t.Errorf("after the rejection the page is in %s, want Awaiting Approval", state.ID)

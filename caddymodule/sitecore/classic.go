@@ -2,7 +2,6 @@ package sitecore
 
 import (
 	"errors"
-	"html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,7 +41,8 @@ type workflowKeys struct {
 	checksModified bool
 
 	// selected and all are the Workbox's bulk commands: the items ticked,
-	// or every item in a state, which the request does not list.
+	// or every item in the state of the ws parameter, which the request
+	// does not list.
 	selected, all bool
 }
 
@@ -215,9 +215,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	var items []dispatch.Item
 	switch {
 	case keys.all:
-		op := shellOp(command, dispatch.Item{}, session)
-		op.StatusChange.ItemsUnknown = true
-		return []*dispatch.Operation{op}
+		return []*dispatch.Operation{c.sendAll(command, m.Get("ws"), session)}
 	case keys.selected:
 		for _, s := range pb.SelectedItems() {
 			items = append(items, shellItem(s.ID, s.Language, s.Version))
@@ -338,5 +336,13 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 // rejectShell returns the response to a blocked postback: 409 with a short
 // plain text, which the Sheer UI client shows in its error dialog.
 func rejectShell(status int, message string) (int, string, []byte) {
-	return status, "text/plain; charset=utf-8", []byte(html.EscapeString(message))
+	return status, "text/plain; charset=utf-8", []byte(escapeText(message))
 }
+
+// textEscaper escapes what HTML reads as markup in text, and leaves quotes,
+// which only matter in attributes, as they are: the editors' clients may
+// show a message as HTML or as text, and it reads the same in both unless
+// it holds one of these three.
+var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func escapeText(message string) string { return textEscaper.Replace(message) }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -247,5 +248,56 @@ func TestAddMasterCreatesUnderItem(t *testing.T) {
 	it := ops[0].Item
 	if it.Name != "winter-menu" || it.ParentID != exampleItem || it.TemplateID != "5cdb13e9-295a-4473-8f44-3fd03d3d4740" {
 		t.Errorf("Item = %+v, want winter-menu from the template below the context item", it)
+	}
+}
+
+// TestSendAllReadsItemsPageByPage pins the read of "send all": a search
+// of the state's id as the index stores it, a second page while the total
+// says more, a version whose stored state differs from the index skipped,
+// and then one command per item version read, each from the state.
+func TestSendAllReadsItemsPageByPage(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	body := "&__PARAMETERS=workflow%3Asendall%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1"
+	ops := postback(c, workbox, body)
+	if len(ops) != 1 || ops[0].StatusChange == nil || !ops[0].StatusChange.ItemsUnknown || len(ops[0].Lookups) != 1 {
+		t.Fatalf("got %+v, want one command on unknown items with one read", ops)
+	}
+	op := ops[0]
+	if first := string(op.Lookups[0].Body); !strings.Contains(first, `"state":"44a7e7a9a33d4f3aa83af321d8709d1f"`) || !strings.Contains(first, `"pageIndex":0`) {
+		t.Errorf("first read = %s, want the state as 32 lower-case digits and page 0", first)
+	}
+
+	const state = `"innerItem":{"workflow":{"workflowState":{"stateId":"44a7e7a9a33d4f3aa83af321d8709d1f"}}}`
+	page := func(total int, results ...string) []byte {
+		return []byte(`{"data":{"search":{"totalCount":` + strconv.Itoa(total) + `,"results":[` + strings.Join(results, ",") + `]}}}`)
+	}
+	// A first page that is full, as a page of 500 would be, announces a
+	// second one.
+	full := make([]string, 500)
+	for i := range full {
+		full[i] = `{"itemId":"3d457afda5dc452294dc830e20d89fa4","version":` + strconv.Itoa(i+1) + `,"language":{"name":"en"},` + state + `}`
+	}
+	op.Lookups[0].Apply(op, http.StatusOK, page(502, full...))
+	if len(op.Lookups) != 2 || !strings.Contains(string(op.Lookups[1].Body), `"pageIndex":1`) {
+		t.Fatalf("after a full first page: %d reads, want a second for page 1", len(op.Lookups))
+	}
+	op.Lookups[1].Apply(op, http.StatusOK, page(502,
+		`{"itemId":"ee5c140a3faa4d3db42746c9cf5f7e5f","version":"1","language":{"name":"de-DE"},`+state+`}`,
+		`{"itemId":"0de95ae441ab4d019eb067441b7c2450","version":2,"language":{"name":"en"},"innerItem":{"workflow":{"workflowState":{"stateId":"{190B1C84-F1BE-47ED-AA41-F42193D9C8FC}"}}}}`))
+	if len(op.Fanout) != 501 {
+		t.Fatalf("fan-out = %d commands, want 501 (500 + 1; the version that left the state skipped)", len(op.Fanout))
+	}
+	last := op.Fanout[500]
+	if last.Item.ID != "ee5c140a-3faa-4d3d-b427-46c9cf5f7e5f" || last.Item.Language != "de-DE" || last.Item.Version != 1 ||
+		last.StatusChange.CommandID != exampleCmd || last.StatusChange.FromState != "44a7e7a9-a33d-4f3a-a83a-f321d8709d1f" || last.StatusChange.ItemsUnknown {
+		t.Errorf("last command = %+v on %+v", last.StatusChange, last.Item)
+	}
+
+	// A read that fails leaves the command on unknown items.
+	failed := postback(c, workbox, body)[0]
+	failed.Lookups[0].Apply(failed, http.StatusUnauthorized, []byte(`{"error":"unauthorized"}`))
+	if failed.Fanout != nil || failed.StatusChange == nil || !failed.StatusChange.ItemsUnknown {
+		t.Errorf("after a failed read: fan-out %d, change %+v; want the command on unknown items", len(failed.Fanout), failed.StatusChange)
 	}
 }

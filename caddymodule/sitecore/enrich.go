@@ -124,17 +124,22 @@ func queryBody(query string, it dispatch.Item) []byte {
 
 // itemRead builds the GraphQL read of one item version.
 func (c *Classifier) itemRead(it dispatch.Item, apply func(*dispatch.Operation, gjson.Result)) dispatch.Lookup {
-	body := queryBody(enrichQuery, it)
+	return c.authoringRead(queryBody(enrichQuery, it), "item", apply)
+}
+
+// authoringRead builds a read through the Authoring API whose apply gets
+// the object under data.<field>, and is not called when the read failed.
+func (c *Classifier) authoringRead(body []byte, field string, apply func(*dispatch.Operation, gjson.Result)) dispatch.Lookup {
 	return dispatch.Lookup{
 		Path:   c.cfg.AuthoringPath,
 		Method: http.MethodPost,
 		Body:   body,
 		Apply: func(op *dispatch.Operation, status int, answer []byte) {
-			item := gjson.GetBytes(answer, "data.item")
-			if status != http.StatusOK || !item.IsObject() {
+			result := gjson.GetBytes(answer, "data."+field)
+			if status != http.StatusOK || !result.IsObject() {
 				return
 			}
-			apply(op, item)
+			apply(op, result)
 		},
 	}
 }

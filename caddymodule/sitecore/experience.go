@@ -2,7 +2,6 @@ package sitecore
 
 import (
 	"encoding/json"
-	"html"
 	"net/http"
 	"sort"
 	"strconv"
@@ -116,6 +115,6 @@ func completeSpeak(ops []*dispatch.Operation, status int, body []byte) {
 // stops the client pipeline. The message is shown as HTML, so it is
 // escaped.
 func rejectSpeak(message string) (int, string, []byte) {
-	b, _ := json.Marshal(map[string]any{"error": true, "errorMessage": html.EscapeString(message)})
+	b, _ := json.Marshal(map[string]any{"error": true, "errorMessage": escapeText(message)})
 	return http.StatusOK, "application/json; charset=utf-8", b
 }

@@ -45,6 +45,10 @@ type detail struct {
 	// after the write.
 	before gjson.Result
 	after  gjson.Result
+
+	// inState collects the item versions that a search read for a
+	// command on every item in a state, page by page.
+	inState []dispatch.Item
 }
 
 // classifyGraphQL reads the mutations of a GraphQL request.

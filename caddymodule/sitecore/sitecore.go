@@ -55,6 +55,11 @@ type Config struct {
 	// Default: "/-/speak/request/v1/expeditor/".
 	SpeakPath string `json:"speak_path,omitempty"`
 
+	// SearchIndex is the content search index that the items of a
+	// workflow state are read from, for the Workbox's "send all",
+	// through the Authoring API. Default: "sitecore_master_index".
+	SearchIndex string `json:"search_index,omitempty"`
+
 	// UserClaim is the claim of the bearer token (a JWT) that holds the
 	// user name sent as UserName, such as "sitecore\editor". The token is
 	// read, not verified: the CMS verifies it. Default: "name".
@@ -97,6 +102,9 @@ func New(cfg Config) *Classifier {
 	def(&cfg.AuthoringPath, "/sitecore/api/authoring/graphql/v1")
 	def(&cfg.PagesPath, "/sitecore/api/ssc/horizon/query")
 	def(&cfg.LegacyGraphQLPath, "/sitecore/api/graph/items")
+	if cfg.SearchIndex == "" {
+		cfg.SearchIndex = DefaultSearchIndex
+	}
 	if cfg.UserClaim == "" {
 		cfg.UserClaim = "name"
 	}

@@ -6,9 +6,10 @@ import (
 )
 
 func newAuthoringService() *graphQLService {
-	return newGraphQLService(authoringSchema, func(c *callContext) (*record, *record) {
+	return newGraphQLService(authoringSchema+authoringSearchSchema, func(c *callContext) (*record, *record) {
 		query := newRecord("Query", map[string]any{
-			"item": resolver(c.queryItem),
+			"item":   resolver(c.queryItem),
+			"search": resolver(c.search),
 		})
 		mutation := newRecord("Mutation", map[string]any{
 			"createItem":             inputResolver(c.createItem),

@@ -1001,3 +1001,53 @@ func TestGzipResponsesWhenAccepted(t *testing.T) {
 			resp.StatusCode, len(body), resp.Header.Get("Content-Encoding"))
 	}
 }
+
+// TestSearchByWorkflowState sends BlazorWorkbox's Workbox search for the
+// items in Draft: the seeded article is found with its language and
+// version, pages follow pageIndex and pageSize, and a state id spelled
+// other than the index stores it finds nothing.
+func TestSearchByWorkflowState(t *testing.T) {
+	_, srv := startEmulator(t)
+	query := `query WorkboxItems($workflowState: String!, $pageSize: Int!, $pageIndex: Int!) {
+  search(query: {
+    index: "sitecore_master_index"
+    paging: { pageSize: $pageSize, pageIndex: $pageIndex }
+    latestVersionOnly: false
+    filterStatement: { criteria: [{ criteriaType: EXACT, operator: MUST, field: "__workflow_state", value: $workflowState }] }
+    sort: { field: "_name", direction: ASCENDING }
+  }) {
+    totalCount
+    results { itemId name language { name } version innerItem { workflow { workflowState { stateId(format: B) } } } }
+  }
+}`
+	run := func(state string, page int) map[string]any {
+		out := graphQL(t, authoringURL(srv), map[string]any{"query": query, "variables": map[string]any{
+			"workflowState": state, "pageSize": 1, "pageIndex": page,
+		}})
+		noErrors(t, out)
+		return out
+	}
+
+	draft := strings.ReplaceAll(sitecore.DraftStateID, "-", "")
+	out := run(draft, 0)
+	results, _ := dig(out, "data", "search", "results").([]any)
+	if len(results) != 1 {
+		t.Fatalf("results = %v, want one per page", dig(out, "data", "search"))
+	}
+	total, _ := dig(out, "data", "search", "totalCount").(float64)
+	var ids []string
+	for page := 0; page < int(total); page++ {
+		r := dig(run(draft, page), "data", "search", "results", 0)
+		ids = append(ids, dig(r, "itemId").(string))
+		if got := dig(r, "innerItem", "workflow", "workflowState", "stateId"); got != "{"+sitecore.DraftStateID+"}" {
+			t.Errorf("result %v is in state %v, want Draft", dig(r, "name"), got)
+		}
+	}
+	if !strings.Contains(strings.Join(ids, " "), strings.ReplaceAll(sitecore.HarbourFestivalID, "-", "")) {
+		t.Errorf("items in Draft = %v, want the Harbour festival article among them", ids)
+	}
+
+	if got := dig(run("{"+sitecore.DraftStateID+"}", 0), "data", "search", "totalCount"); got != float64(0) {
+		t.Errorf("a braced state id found %v items; the index holds 32 digits, so it finds none", got)
+	}
+}

@@ -396,22 +396,11 @@ func (e *Emulator) sendOne(req *sheerRequest, wf *workflow, wsID uuid.UUID, wsVa
 // in state ws, as the Workbox's sendall takes them.
 func (e *Emulator) versionsInState(wf *workflow, wsID uuid.UUID, command string) []sheerTarget {
 	var out []sheerTarget
-	var walk func(*item)
-	walk = func(it *item) {
-		if e.store.itemWorkflow(it) == wf {
-			for _, lang := range it.languages() {
-				for _, v := range it.versions[lang] {
-					if _, state := e.store.versionState(it, v); state != nil && state.id == wsID {
-						out = append(out, sheerTarget{itemID: braced(it.id), language: lang, version: strconv.Itoa(v.number), command: command})
-					}
-				}
-			}
+	e.store.walk(func(x indexedVersion) {
+		if w, state := e.store.versionState(x.it, x.v); w == wf && state != nil && state.id == wsID {
+			out = append(out, sheerTarget{itemID: braced(x.it.id), language: x.lang, version: strconv.Itoa(x.v.number), command: command})
 		}
-		for _, child := range it.children {
-			walk(child)
-		}
-	}
-	walk(e.store.root)
+	})
 	return out
 }
 
