@@ -39,15 +39,9 @@ func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispat
 	for _, op := range ops {
 		// Apply may append to op.Lookups, so the length is read anew.
 		for i := 0; i < len(op.Lookups) && i < maxLookups; i++ {
-			l := op.Lookups[i]
-			if l.Auth == nil && h.EnrichAuthorization != "" {
-				l.Auth = h.auths[h.EnrichAuthorization]
-			}
-			status, body := h.lookup(ctx, r, l, next)
-			l.Apply(op, status, body)
-			if status != http.StatusOK {
-				h.logger.Debug("lookup before forwarding did not return the item",
-					zap.String("path", l.Path), zap.Int("status", status))
+			if status := h.read(ctx, r, op, op.Lookups[i], next); status != http.StatusOK {
+				h.logger.Debug("lookup before forwarding failed",
+					zap.String("path", op.Lookups[i].Path), zap.String("item_id", op.Item.ID), zap.Int("status", status))
 			}
 		}
 		if len(op.Fanout) > 0 {
@@ -57,6 +51,31 @@ func (h *Handler) runLookups(ctx context.Context, r *http.Request, ops []*dispat
 		out = append(out, op)
 	}
 	return out
+}
+
+// confirm runs the reads after the CMS's response that decide which
+// operations succeeded, where the response alone cannot tell.
+func (h *Handler) confirm(ctx context.Context, r *http.Request, ops []*dispatch.Operation, next caddyhttp.Handler) {
+	for _, op := range ops {
+		for _, l := range op.Confirm {
+			if status := h.read(ctx, r, op, l, next); status != http.StatusOK {
+				h.logger.Warn("reading the outcome of a command from the CMS failed, so it fires nothing",
+					zap.String("path", l.Path), zap.String("item_id", op.Item.ID), zap.Int("status", status))
+			}
+		}
+	}
+}
+
+// read runs one lookup for op, with the credentials of
+// enrich_authorization when it is set, applies its result and returns the
+// status of the read.
+func (h *Handler) read(ctx context.Context, r *http.Request, op *dispatch.Operation, l dispatch.Lookup, next caddyhttp.Handler) int {
+	if l.Auth == nil && h.EnrichAuthorization != "" {
+		l.Auth = h.auths[h.EnrichAuthorization]
+	}
+	status, body := h.lookup(ctx, r, l, next)
+	l.Apply(op, status, body)
+	return status
 }
 
 func (h *Handler) lookup(ctx context.Context, r *http.Request, l dispatch.Lookup, next caddyhttp.Handler) (int, []byte) {

@@ -66,6 +66,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// only means the client left.
 	_ = http.NewResponseController(w).Flush()
 	afterCtx, cancelAfter := context.WithTimeout(context.WithoutCancel(r.Context()), time.Duration(h.Budget))
+	h.confirm(afterCtx, r, ops, next)
 	h.enrich(afterCtx, r, ops, next, true)
 	cancelAfter()
 	h.enqueue(ops)

@@ -66,6 +66,12 @@ type Operation struct {
 	// does not list becomes one operation per item the CMS named.
 	Fanout []*Operation
 
+	// Confirm are reads of the CMS after its response, for a response
+	// that does not tell which operations succeeded, such as a bulk
+	// command that Sitecore ran on some items and refused on others.
+	// Their Apply sets Succeeded.
+	Confirm []Lookup
+
 	// LookupFailed is set when a lookup did not return the item, so the
 	// operation's previous state is unknown.
 	LookupFailed bool

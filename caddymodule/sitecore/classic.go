@@ -213,6 +213,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	}
 
 	var items []dispatch.Item
+	var fromState string
 	switch {
 	case keys.all:
 		return []*dispatch.Operation{c.sendAll(command, m.Get("ws"), session)}
@@ -220,6 +221,9 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 		for _, s := range pb.SelectedItems() {
 			items = append(items, shellItem(s.ID, s.Language, s.Version))
 		}
+		// The Workbox runs the command only on items still in the
+		// state ws, so that is the state they leave.
+		fromState = normalizeID(m.Get("ws"))
 		runsNow = true
 	default:
 		items = append(items, shellItem(m.Get(keys.id), m.Get(keys.language), m.Get(keys.version)))
@@ -228,6 +232,12 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	var ops []*dispatch.Operation
 	for _, it := range items {
 		op := shellOp(command, it, session)
+		if keys.selected {
+			// The state read replaces ws, so that an item that has left
+			// ws is neither validated nor, after an alert, fired.
+			op.StatusChange.FromState = fromState
+			op.Lookups = append(op.Lookups, c.stateRead(it))
+		}
 		if !runsNow {
 			// The command runs in the continuation; this request only
 			// opens the dialog, so it is neither validated nor fired.
@@ -324,6 +334,14 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	if len(resp.Alerts()) > 0 {
+		// Sitecore refused the command, or, in a bulk command, some of
+		// its items, with no sign which. An item whose state was read
+		// before forwarding is read again, and fires when it moved on.
+		for _, op := range ops {
+			if d := op.Detail.(*detail); op.StatusChange != nil && d.stateRead && !d.opensDialog {
+				op.Confirm = append(op.Confirm, c.movedRead(op))
+			}
+		}
 		return
 	}
 	for _, op := range ops {
@@ -339,10 +357,10 @@ func rejectShell(status int, message string) (int, string, []byte) {
 	return status, "text/plain; charset=utf-8", []byte(escapeText(message))
 }
 
-// textEscaper escapes what HTML reads as markup in text, and leaves quotes,
-// which only matter in attributes, as they are: the editors' clients may
-// show a message as HTML or as text, and it reads the same in both unless
-// it holds one of these three.
+// textEscaper escapes the three characters that HTML reads as markup in
+// text. Quotes matter only in attributes, so they stay as they are. The
+// editors' clients may show a message as HTML or as text, and it reads the
+// same in both unless it contains &, < or >.
 var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func escapeText(message string) string { return textEscaper.Replace(message) }

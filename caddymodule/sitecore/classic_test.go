@@ -301,3 +301,52 @@ func TestSendAllReadsItemsPageByPage(t *testing.T) {
 		t.Errorf("after a failed read: fan-out %d, change %+v; want the command on unknown items", len(failed.Fanout), failed.StatusChange)
 	}
 }
+
+// TestBulkAlertConfirmsEachItem pins a bulk command that Sitecore ran on
+// some ticked items and refused on others: the response's alert names
+// none, so each item's state, read before forwarding, is read again, and
+// only an item that has left it succeeds.
+func TestBulkAlertConfirmsEachItem(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
+		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2" +
+		"&check_R2=1&hidden_R2=%7BEE5C140A-3FAA-4D3D-B427-46C9CF5F7E5F%7D%2Cen%2C1"
+	ops := postback(c, workbox, body)
+	if len(ops) != 2 || ops[0].StatusChange.FromState != "44a7e7a9-a33d-4f3a-a83a-f321d8709d1f" {
+		t.Fatalf("got %d operations, first leaving %q; want 2 leaving ws", len(ops), ops[0].StatusChange.FromState)
+	}
+	state := func(id string) []byte {
+		return []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"` + id + `"}}}}}`)
+	}
+	const ws, approved = "44A7E7A9A33D4F3AA83AF321D8709D1F", "fca998c50cc34f9194d80a4e6caece88"
+
+	// The first item is in ws; the second has been approved meanwhile.
+	for i, before := range []string{ws, approved} {
+		if len(ops[i].Lookups) != 1 {
+			t.Fatalf("operation %d: %d reads before forwarding, want its state", i, len(ops[i].Lookups))
+		}
+		ops[i].Lookups[0].Apply(ops[i], http.StatusOK, state(before))
+	}
+	if got := ops[1].StatusChange.FromState; got != "fca998c5-0cc3-4f91-94d8-0a4e6caece88" {
+		t.Errorf("FromState of the approved item = %q, want the state read", got)
+	}
+
+	c.Complete(ops, 200, nil, []byte(`{"commands":[{"command":"Alert","value":"The item is no longer in the workflow state."}]}`))
+	for i, op := range ops {
+		if op.Succeeded || len(op.Confirm) != 1 {
+			t.Fatalf("operation %d after the alert: succeeded %v, %d reads; want a read to confirm", i, op.Succeeded, len(op.Confirm))
+		}
+		if !strings.Contains(string(op.Confirm[0].Body), `"itemId":"`+op.Item.ID+`"`) {
+			t.Errorf("operation %d reads %s, want its item", i, op.Confirm[0].Body)
+		}
+	}
+	ops[0].Confirm[0].Apply(ops[0], http.StatusOK, state(approved))
+	ops[1].Confirm[0].Apply(ops[1], http.StatusOK, state(approved))
+	if !ops[0].Succeeded {
+		t.Error("the item that moved on did not succeed")
+	}
+	if ops[1].Succeeded {
+		t.Error("the item that was approved before the request succeeded")
+	}
+}

@@ -34,13 +34,24 @@ const stateQuery = `query CmsWebhooksState($where: ItemQueryInput) {
 // Sitecore refuses, does not call the validation actions. When the read
 // fails, the state stays unknown and the validation actions run.
 func (c *Classifier) stateRead(it dispatch.Item) dispatch.Lookup {
-	l := c.itemRead(it, func(op *dispatch.Operation, item gjson.Result) {
+	return c.authoringRead(queryBody(stateQuery, it), "item", func(op *dispatch.Operation, item gjson.Result) {
 		if id := item.Get("workflow.workflowState.stateId").String(); id != "" {
 			op.StatusChange.FromState = normalizeID(id)
+			op.Detail.(*detail).stateRead = true
 		}
 	})
-	l.Body = queryBody(stateQuery, it)
-	return l
+}
+
+// movedRead reads the state of a workflow command's item after Sitecore
+// responded with an alert. It marks the command succeeded when the item
+// has left the state that the read before forwarding found.
+func (c *Classifier) movedRead(op *dispatch.Operation) dispatch.Lookup {
+	from := op.StatusChange.FromState
+	return c.authoringRead(queryBody(stateQuery, op.Item), "item", func(op *dispatch.Operation, item gjson.Result) {
+		if now := item.Get("workflow.workflowState.stateId").String(); now != "" && normalizeID(now) != from {
+			op.Succeeded = true
+		}
+	})
 }
 
 // readsBefore are the mutations whose payloads need the item as it was

@@ -46,9 +46,13 @@ type detail struct {
 	before gjson.Result
 	after  gjson.Result
 
+	// stateRead is set when FromState was read from the CMS before
+	// forwarding, rather than taken from the request.
+	stateRead bool
+
 	// inState collects the item versions that a search read for a
 	// command on every item in a state, page by page.
-	inState []dispatch.Item
+	inState []inStateItem
 }
 
 // classifyGraphQL reads the mutations of a GraphQL request.

@@ -93,7 +93,7 @@ func (c *Classifier) inStateRead(state string, page int) dispatch.Lookup {
 				Version:  int(r.Get("version").Int()),
 			}
 			if it.ID != "" {
-				d.inState = append(d.inState, it)
+				d.inState = append(d.inState, inStateItem{item: it, stateRead: stored != ""})
 			}
 		}
 		if read := (page + 1) * inStatePageSize; len(results) > 0 && int64(read) < search.Get("totalCount").Int() {
@@ -104,12 +104,20 @@ func (c *Classifier) inStateRead(state string, page int) dispatch.Lookup {
 	})
 }
 
+// inStateItem is an item version that a search found in a state, and
+// whether its stored state was read too, rather than only the index's.
+type inStateItem struct {
+	item      dispatch.Item
+	stateRead bool
+}
+
 // fanOut replaces a command on unknown items with one per item version
 // read. With none in the state, the operation runs nothing.
 func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
-	for _, it := range d.inState {
-		perItem := shellOp(op.StatusChange.CommandID, it, d.session)
+	for _, found := range d.inState {
+		perItem := shellOp(op.StatusChange.CommandID, found.item, d.session)
 		perItem.StatusChange.FromState = op.StatusChange.FromState
+		perItem.Detail.(*detail).stateRead = found.stateRead
 		op.Fanout = append(op.Fanout, perItem)
 	}
 	d.inState = nil
