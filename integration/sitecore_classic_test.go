@@ -71,6 +71,21 @@ func (s *scCMS) shellPost(t *testing.T, page, form string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// throughDialog posts a message that opens a dialog, then the
+// continuation with the dialog's answer, and fails the test unless both
+// succeed.
+func (s *scCMS) throughDialog(t *testing.T, page, message, answer string) {
+	t.Helper()
+	status, body := s.shellPost(t, page, "&__PARAMETERS="+escapeJS(message)+"&__ISEVENT=1")
+	m := pipelineID.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("%s: status %d, body %.300s; want a dialog", message, status, body)
+	}
+	if status, body := s.shellPost(t, page, "&__RESULT="+url.QueryEscape(answer)+"&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("%s continuation: status %d, body %.300s", message, status, body)
+	}
+}
+
 // itemWorkflow returns a Content Editor postback running a command on the
 // seeded article: ui=1 runs it at once, ui=0 opens the comment dialog.
 func itemWorkflow(command, ui string) string {
@@ -535,14 +550,7 @@ func TestContentEditorMoveAndDuplicateFireEvents(t *testing.T) {
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	run := func(message, answer string) {
 		t.Helper()
-		status, body := s.shellPost(t, page, "&__PARAMETERS="+escapeJS(message)+"&__ISEVENT=1")
-		m := pipelineID.FindStringSubmatch(body)
-		if status != http.StatusOK || m == nil {
-			t.Fatalf("%s: status %d, body %.300s; want a dialog", message, status, body)
-		}
-		if status, body := s.shellPost(t, page, "&__RESULT="+url.QueryEscape(answer)+"&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
-			t.Fatalf("%s continuation: status %d, body %.300s", message, status, body)
-		}
+		s.throughDialog(t, page, message, answer)
 	}
 
 	regatta := s.newArticle(t, "regatta")
@@ -586,6 +594,44 @@ func TestContentEditorCreateFiresAdded(t *testing.T) {
 		"Item.ParentId":   sitecore.NewsID,
 		"Item.TemplateId": sitecore.NewsArticleTemplateID,
 	})
+}
+
+// TestContentEditorNewItemsEnrichedWithIds creates, duplicates and copies
+// items from the Content Editor with an enriching event handler: neither
+// request nor response names the new item, so the sidecar reads where it
+// goes before the write and the item by its path after, and each payload
+// carries the id that the emulator gave the new item.
+func TestContentEditorNewItemsEnrichedWithIds(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`authorization service {
+	bearer %s
+}
+enrich_authorization service
+event_handler "Search index" {
+	events item:added item:copied
+	url %s
+	enrich
+}`, scToken(scEditor), rc.URL("/search")))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	run := func(message, answer string) {
+		t.Helper()
+		s.throughDialog(t, page, message, answer)
+	}
+
+	run(fmt.Sprintf("item:addmaster(master=%s,id=%s)", scBraced(sitecore.NewsArticleTemplateID), scBraced(sitecore.NewsID)), "winter-menu")
+	created := s.item(t, "/sitecore/content/Home/News/winter-menu")
+	added := rc.waitFor(t, "item:added", scEvent("item:added", created.ID))
+	wantStrings(t, "item:added", added.JSON, map[string]string{"Item.Name": "winter-menu", "Item.ParentId": sitecore.NewsID})
+
+	run("item:duplicate(id="+scBraced(sitecore.HarbourFestivalID)+")", "harbour-festival-copy")
+	duplicate := s.item(t, "/sitecore/content/Home/News/harbour-festival-copy")
+	copied := rc.waitFor(t, "item:copied of the duplicate", func(r recorded) bool { return str(r.JSON, "Copy", "Id") == duplicate.ID })
+	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": sitecore.HarbourFestivalID, "Copy.ParentId": sitecore.NewsID})
+
+	run("item:copyto(id="+scBraced(created.ID)+")", scBraced(sitecore.HomeID))
+	copy := s.item(t, "/sitecore/content/Home/winter-menu")
+	copied = rc.waitFor(t, "item:copied to Home", func(r recorded) bool { return str(r.JSON, "Copy", "Id") == copy.ID })
+	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": created.ID, "Copy.ParentId": sitecore.HomeID})
 }
 
 // TestEveryPathFiresSubmitAction runs Submit from the Workbox and from the

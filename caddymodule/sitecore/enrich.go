@@ -3,6 +3,7 @@ package sitecore
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/tidwall/gjson"
 
@@ -66,9 +67,17 @@ var readsBefore = map[string]bool{
 }
 
 // EnrichBefore returns the read of the item before the write, for the
-// mutations whose payloads need old values or the item being deleted.
+// mutations whose payloads need old values or the item being deleted, and
+// the reads that tell where a Content Editor create or copy puts its item.
 func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 	d := op.Detail.(*detail)
+	if d.opensDialog {
+		// The write runs in the continuation, which reads then.
+		return nil
+	}
+	if im, ok := itemMessages[strings.ToLower(d.mutation)]; ok && (im.create || im.copy) && d.api == apiShell {
+		return c.placeReads(op)
+	}
 	if !readsBefore[d.mutation] {
 		return nil
 	}
@@ -92,6 +101,17 @@ func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 	case "delete", "deleteItem", "deleteItemVersion", "executeWorkflowCommand", "item:delete", "item:deleteversion":
 		return nil
 	}
+	if op.Item.ID == "" && op.Item.Path == "" && d.parentPath != "" {
+		// A Content Editor create or copy: the new item's id is in
+		// neither request nor response, so it is read by its path.
+		name := op.Item.Name
+		if name == "" {
+			name = d.copyName
+		}
+		if name != "" {
+			op.Item.Path = d.parentPath + "/" + name
+		}
+	}
 	if op.Item.ID == "" && op.Item.Path == "" {
 		return nil
 	}
@@ -111,6 +131,37 @@ func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 			fillFromRead(&source, item)
 			op.Events[i].Source = &source
 		}))
+	}
+	return lookups
+}
+
+// placeReads returns the reads, before a Content Editor create or copy, of
+// the parent that the new item goes under and of the copy's source, whose
+// name a copy to another parent keeps. A duplicate goes beside its source.
+//
+// NOTE: Sitecore allows siblings of the same name, and a read by path
+// returns one of them, so a new item named as an existing sibling may be
+// reported as that sibling.
+func (c *Classifier) placeReads(op *dispatch.Operation) []dispatch.Lookup {
+	var lookups []dispatch.Lookup
+	if op.Item.ParentID != "" {
+		lookups = append(lookups, c.itemRead(dispatch.Item{ID: op.Item.ParentID, Language: op.Item.Language}, func(op *dispatch.Operation, item gjson.Result) {
+			op.Detail.(*detail).parentPath = item.Get("path").String()
+		}))
+	}
+	for _, e := range op.Events {
+		if e.Source == nil || e.Source.ID == "" {
+			continue
+		}
+		duplicate := op.Item.ParentID == ""
+		lookups = append(lookups, c.itemRead(*e.Source, func(op *dispatch.Operation, item gjson.Result) {
+			d := op.Detail.(*detail)
+			d.copyName = item.Get("name").String()
+			if path := item.Get("path").String(); duplicate && strings.Contains(path, "/") {
+				d.parentPath = path[:strings.LastIndex(path, "/")]
+			}
+		}))
+		break
 	}
 	return lookups
 }

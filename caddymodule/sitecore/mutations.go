@@ -46,6 +46,13 @@ type detail struct {
 	before gjson.Result
 	after  gjson.Result
 
+	// parentPath and copyName are read before a Content Editor create
+	// or copy: the path of the parent that the new item goes under, and
+	// the name of the copy's source, which a copy keeps unless the
+	// editor names it.
+	parentPath string
+	copyName   string
+
 	// stateRead is set when FromState was read from the CMS before
 	// forwarding, rather than taken from the request.
 	stateRead bool
