@@ -333,8 +333,10 @@ func TestWorkboxBulkPartlyRunFiresForMoved(t *testing.T) {
 	for _, id := range []string{ids[0], ids[2]} {
 		team.waitFor(t, "Notify reviewers for "+id, func(r recorded) bool { return str(r.JSON, "DataItem", "Id") == id })
 	}
-	// The request's deliveries are queued in one go, before the two
-	// arrived, so the delivery log lists any for the third.
+	// The request's deliveries are queued and committed in one go, so
+	// once the two are listed, the delivery log would list one for the
+	// third too.
+	s.caddy.waitListed(t, "state=delivered", 2, deliveryWait)
 	if list := s.caddy.listDeliveries(t, "item="+stale); len(list) != 0 {
 		t.Errorf("deliveries for %s, which Sitecore did not move: %+v", stale, list)
 	}
@@ -536,6 +538,57 @@ reverse_proxy %s`, emu.token, rc.URL("/search"), emu.srv.Listener.Addr())
 		t.Fatalf("item:saved has no Headline change: %s", saved.Body)
 	}
 	wantStrings(t, "Headline change", headline, map[string]string{"Value": "Harbour festival & regatta", "OriginalValue": before})
+}
+
+// TestContentEditorSaveWithWarningAsks saves an item that has a validation
+// warning, so the save pipeline asks whether to save anyway: an answer of
+// no saves nothing and fires nothing, and a yes saves the item and fires
+// one item:saved, from the continuation.
+func TestContentEditorSaveWithWarningAsks(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:saved
+	url %s
+}`, rc.URL("/search")))
+	if err := s.emu.WarnOnSave(sitecore.HarbourFestivalID, "The field Headline is longer than 60 characters."); err != nil {
+		t.Fatal(err)
+	}
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	save := "&__PARAMETERS=" + escapeJS("item:save") + "&__MODIFIED=1&__ISEVENT=1" +
+		"&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(sitecore.HarbourFestivalID)+"?lang=en&ver=1")
+	updated := func() string {
+		v, _ := sitecore.Field(latestVersion(t, mustItem(t, s.emu, sitecore.HarbourFestivalID)).Fields, "__Updated by")
+		return v
+	}
+	before := updated()
+	ask := func() string {
+		t.Helper()
+		status, body := s.shellPost(t, page, save)
+		m := pipelineID.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil || !strings.Contains(body, "Confirm") {
+			t.Fatalf("save: status %d, body %.300s; want the Confirm dialog", status, body)
+		}
+		return m[1]
+	}
+
+	s.shellPost(t, page, "&__RESULT=no&__PIPELINE="+ask())
+	if got := updated(); got != before {
+		t.Fatalf("a save answered no saved the item (__Updated by %q)", got)
+	}
+	if status, body := s.shellPost(t, page, "&__RESULT=yes&__PIPELINE="+ask()); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("continuation yes: status %d, body %.300s", status, body)
+	}
+	if got := updated(); got != scEditor {
+		t.Fatalf("a save answered yes left __Updated by %q, want %q", got, scEditor)
+	}
+	rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
+	// The delivery log lists a delivery once the queue committed it, in
+	// the order queued, so once the last request's delivery is listed, an
+	// earlier request's would be too.
+	s.caddy.waitListed(t, "state=delivered", 1, deliveryWait)
+	if list := s.caddy.listDeliveries(t, "item="+sitecore.HarbourFestivalID); len(list) != 1 {
+		t.Errorf("%d deliveries for the item, want 1: the first request and the answer no fire nothing", len(list))
+	}
 }
 
 // TestContentEditorMoveAndDuplicateFireEvents moves an article under Home

@@ -177,6 +177,15 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 			case resultTarget:
 				op.Item.ParentID = normalizeID(pb.Result)
 			default:
+				if op.StatusChange == nil {
+					// A save whose save pipeline asked a question, such
+					// as whether to save despite a validation warning,
+					// saves on "yes" only.
+					if !strings.EqualFold(pb.Result, "yes") {
+						return nil
+					}
+					continue
+				}
 				op.Comments = pb.Result
 			}
 		}

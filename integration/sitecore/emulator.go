@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Routes of the emulated APIs. Matching ignores letter case, as IIS does.
@@ -73,6 +75,10 @@ type Emulator struct {
 	// pipelines are the Sheer UI client pipelines that wait for a dialog
 	// result, keyed by session and pipeline ID (see sheer.go).
 	pipelines map[string]*sheerPipeline
+
+	// saveWarnings are the validation warnings of items, by item id, that
+	// the Content Editor's save asks about before it saves.
+	saveWarnings map[uuid.UUID]string
 }
 
 // Request is one request the emulator received, in arrival order.
@@ -242,6 +248,23 @@ func (e *Emulator) ClearRequests() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.requests = nil
+}
+
+// WarnOnSave gives an item a validation warning, as a validator rule
+// would, so that a Content Editor save of it asks with a Confirm dialog
+// whether to save anyway, and saves only after a "yes".
+func (e *Emulator) WarnOnSave(idOrPath, warning string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	it, err := e.store.resolveItem(idOrPath)
+	if err != nil {
+		return err
+	}
+	if e.saveWarnings == nil {
+		e.saveWarnings = map[uuid.UUID]string{}
+	}
+	e.saveWarnings[it.id] = warning
+	return nil
 }
 
 // Item returns a copy of the item with the given ID, in any GUID spelling,

@@ -327,7 +327,7 @@ func (e *Emulator) resumePipeline(req *sheerRequest, id, result string, viaSave 
 		delete(e.pipelines, key)
 		e.runSheerCommand(req, it, lang, v, target.command, result)
 
-	case awaitingDeleteConfirm, awaitingNewName,
+	case awaitingDeleteConfirm, awaitingNewName, awaitingSaveConfirm,
 		awaitingDuplicateName, awaitingMoveTarget, awaitingCopyTarget, awaitingDeleteVersionConfirm:
 		e.resumeItemPipeline(req, key, id, pipeline, result)
 	case awaitingCreateName:

@@ -17,10 +17,13 @@ import (
 	sheerui "github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
 )
 
-// Stages of the create pipeline, after those of sheer_items_more.go.
+// Stages of the create and save pipelines, after those of sheer_items_more.go.
 const (
 	// awaitingCreateName waits for the name from the create dialog.
 	awaitingCreateName = awaitingDeleteVersionConfirm + 1 + iota
+	// awaitingSaveConfirm waits for the answer to a save's validation
+	// warning.
+	awaitingSaveConfirm
 )
 
 // Texts of the create dialog.

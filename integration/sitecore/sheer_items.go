@@ -55,6 +55,16 @@ func (e *Emulator) saveContextItem(req *sheerRequest, target sheerTarget) {
 		writeSheer(req.w)
 		return
 	}
+	if warning, ok := e.saveWarnings[it.id]; ok {
+		// NOTE: that the Validators step of saveUI asks with a Confirm
+		// dialog and resumes on "yes" is a guess; no recorded response
+		// shows it.
+		id := e.addPipeline(req.session, &sheerPipeline{page: req.page, target: target, stage: awaitingSaveConfirm})
+		writeSheer(req.w,
+			sheerCommand{Command: "SetPipeline", Value: id},
+			sheerCommand{Command: "Confirm", Value: warning + " Do you want to save anyway?", Response: "true"})
+		return
+	}
 	e.store.stamp(it, lang, v, req.user)
 	writeSheer(req.w, e.refreshCommand(req))
 }

@@ -104,6 +104,14 @@ func selectItemDialog(pipelineID string) []sheerCommand {
 // has resolved the pipeline's item version to it, lang and v.
 func (e *Emulator) resumeMoreItemPipeline(req *sheerRequest, key, id string, pipeline *sheerPipeline, it *item, v *itemVersion, lang, result string) {
 	switch pipeline.stage {
+	case awaitingSaveConfirm:
+		delete(e.pipelines, key)
+		if result != "yes" {
+			writeSheer(req.w)
+			return
+		}
+		e.store.stamp(it, lang, v, req.user)
+		writeSheer(req.w, e.refreshCommand(req))
 	case awaitingDuplicateName:
 		if err := checkName(result); err != nil {
 			// As for a rename, the Input dialog opens again after the alert.
