@@ -50,6 +50,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			legacy_graphql_path <path>
 //			user_claim          <claim>
 //			search_index        <index>
+//			datasource_items
 //			shell_path          <path>
 //			speak_path          <path>
 //			workflow_message    <name> [id=<key>] [language=<key>] [version=<key>] [command=<key>] [asks_to_save]
@@ -250,6 +251,12 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			if err := parseWorkflowMessage(d, h.Sitecore); err != nil {
 				return err
 			}
+			continue
+		case "datasource_items":
+			if d.NextArg() {
+				return d.Errf("datasource_items takes no value, got '%s'", d.Val())
+			}
+			h.Sitecore.DatasourceItems = true
 			continue
 		default:
 			return d.Errf("unrecognized sitecore option '%s'", d.Val())

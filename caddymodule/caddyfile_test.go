@@ -254,6 +254,7 @@ func TestCaddyfileSitecoreBlock(t *testing.T) {
 			shell_path     /cm/shell/
 			user_claim     preferred_username
 			search_index   sitecore_authoring_index
+			datasource_items
 			workflow_message item:compositeworkflow asks_to_save
 		}
 	}`)
@@ -262,7 +263,7 @@ func TestCaddyfileSitecoreBlock(t *testing.T) {
 	}
 	got := h.Sitecore
 	if got == nil || got.AuthoringPath != "/cm/api/authoring/graphql/v1" || got.ShellPath != "/cm/shell/" ||
-		got.UserClaim != "preferred_username" || got.SearchIndex != "sitecore_authoring_index" || !got.WorkflowMessages["item:compositeworkflow"].AsksToSave {
+		got.UserClaim != "preferred_username" || got.SearchIndex != "sitecore_authoring_index" || !got.DatasourceItems || !got.WorkflowMessages["item:compositeworkflow"].AsksToSave {
 		t.Errorf("Sitecore = %s", asJSON(got))
 	}
 

@@ -687,6 +687,83 @@ event_handler "Search index" {
 	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": created.ID, "Copy.ParentId": sitecore.HomeID})
 }
 
+// TestRibbonCommandRunsOnDatasources runs Submit and Approve from the
+// Experience Editor's ribbon on a page whose renderings show two articles
+// as data sources, with datasource_items on: Sitecore runs the command on
+// the page and on each data source whose state offers it. The sidecar
+// reads the layout and the data sources' states, so each such item fires
+// its submit action and is validated, one rejection blocks the page too,
+// and a data source already approved is neither validated nor fired.
+func TestRibbonCommandRunsOnDatasources(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team)+fmt.Sprintf(`
+sitecore {
+	datasource_items
+}
+authorization service {
+	bearer %s
+}
+enrich_authorization service`, scToken(scEditor)))
+
+	promo, teaser, archived := s.newArticle(t, "promo"), s.newArticle(t, "teaser"), s.newArticle(t, "archived")
+	for _, command := range []string{sitecore.SubmitCommandID, sitecore.ApproveCommandID} {
+		s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`, command, archived))
+	}
+	// A final layout delta in the default device, with the data sources
+	// by id, by path and by id again.
+	layout := fmt.Sprintf(`<r xmlns:p="p" xmlns:s="s" p:p="1"><d id="{FE5D7FDF-89C0-4D99-9AA3-B5FBD009C9F3}">`+
+		`<r uid="{0B6B2E3C-2C1A-4C53-9A0B-6C9D4C3E6F01}" s:ds="%s" s:id="{2E5D4C3B-1A2B-4C3D-8E9F-0A1B2C3D4E5F}" s:ph="main" />`+
+		`<r uid="{0B6B2E3C-2C1A-4C53-9A0B-6C9D4C3E6F02}" s:ds="/sitecore/content/Home/News/teaser" s:id="{2E5D4C3B-1A2B-4C3D-8E9F-0A1B2C3D4E5F}" s:ph="main" />`+
+		`<r uid="{0B6B2E3C-2C1A-4C53-9A0B-6C9D4C3E6F03}" s:ds="%s" s:id="{2E5D4C3B-1A2B-4C3D-8E9F-0A1B2C3D4E5F}" s:ph="aside" />`+
+		`</d></r>`, scBraced(promo), scBraced(archived))
+	s.direct(t, fmt.Sprintf(`mutation { updateItem(input: {itemId: %q, language: "en", version: 1, fields: [{name: "__Final Renderings", value: %q}]}) { item { itemId } } }`,
+		sitecore.HarbourFestivalID, layout))
+
+	ribbon := func(command string) (int, string) {
+		page := "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx?sc_speakribbon=1"
+		msg := fmt.Sprintf("webedit:workflowwithdatasourceitems(id=%s,language=en,version=1,commandid=%s,workflowid=%s,ui=1,suppresscomment=1)",
+			scBraced(sitecore.HarbourFestivalID), scBraced(command), scBraced(sitecore.SampleWorkflowID))
+		return s.shellPost(t, page, "&__PARAMETERS="+escapeJS(msg)+"&__MODIFIED=&__ISEVENT=1")
+	}
+	moved := []string{sitecore.HarbourFestivalID, promo, teaser}
+
+	if status, body := ribbon(sitecore.SubmitCommandID); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("Submit: status %d, body %.300s", status, body)
+	}
+	for _, id := range moved {
+		team.waitFor(t, "Notify reviewers for "+id, func(r recorded) bool { return str(r.JSON, "DataItem", "Id") == id })
+	}
+	s.caddy.waitListed(t, "state=delivered", 3, deliveryWait)
+	if list := s.caddy.listDeliveries(t, "item="+archived); len(list) != 0 {
+		t.Errorf("deliveries for the approved data source, which Submit did not move: %+v", list)
+	}
+
+	rejectItem(legal, teaser, "The teaser has no image.")
+	if status, body := ribbon(sitecore.ApproveCommandID); status != http.StatusConflict || body != "The teaser has no image." {
+		t.Errorf("Approve with the teaser rejected: status %d, body %q; want 409 with the rejection", status, body)
+	}
+	for _, id := range moved {
+		if state, _ := s.emu.WorkflowState(id, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+			t.Errorf("after the rejection %s is in %s, want Awaiting Approval", id, state.ID)
+		}
+	}
+
+	legal.accept()
+	if status, body := ribbon(sitecore.ApproveCommandID); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("accepted Approve: status %d, body %.300s", status, body)
+	}
+	for _, id := range moved {
+		if state, _ := s.emu.WorkflowState(id, "en", 0); state.ID != sitecore.ApprovedStateID {
+			t.Errorf("after the accepted Approve %s is in %s, want Approved", id, state.ID)
+		}
+	}
+	for _, c := range legal.receiver.all() {
+		if str(c.JSON, "DataItem", "Id") == archived {
+			t.Errorf("the validator saw the approved data source, whose state offers no Approve")
+		}
+	}
+}
+
 // TestEveryPathFiresSubmitAction runs Submit from the Workbox and from the
 // Experience Editor ribbon: each fires the command's submit action with
 // the same states as the Authoring API does.

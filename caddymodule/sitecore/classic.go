@@ -26,7 +26,7 @@ import (
 // Config.WorkflowMessages adds more.
 var workflowMessages = map[string]workflowKeys{
 	"item:workflow":                       {id: "id", language: "language", version: "version", command: "commandid", checksModified: true},
-	"webedit:workflowwithdatasourceitems": {id: "id", language: "language", version: "version", command: "commandid", checksModified: true},
+	"webedit:workflowwithdatasourceitems": {id: "id", language: "language", version: "version", command: "commandid", checksModified: true, datasources: true},
 	"workflow:send":                       {id: "id", language: "la", version: "vs", command: "command"},
 	"workflow:sendselected":               {command: "command", selected: true},
 	"workflow:sendall":                    {command: "command", all: true},
@@ -39,6 +39,10 @@ type workflowKeys struct {
 	// checksModified is set for the Content Editor's messages, which ask
 	// to save unsaved edits (a dialog) before they run the command.
 	checksModified bool
+
+	// datasources is set for the Experience Editor's command, which runs
+	// on the page's data-source items too.
+	datasources bool
 
 	// selected and all are the Workbox's bulk commands: the items ticked,
 	// or every item in the state of the ws parameter, which the request
@@ -247,16 +251,25 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 			op.StatusChange.FromState = fromState
 			op.Lookups = append(op.Lookups, c.stateRead(it))
 		}
+		if keys.datasources && c.cfg.DatasourceItems {
+			op.Lookups = append(op.Lookups, c.datasourcesRead(it, runsNow))
+		}
 		if !runsNow {
-			// The command runs in the continuation; this request only
-			// opens the dialog, so it is neither validated nor fired.
-			op.Detail.(*detail).opensDialog = true
-			op.Detail.(*detail).pendingChange = op.StatusChange
-			op.StatusChange = nil
+			holdUntilContinuation(op)
 		}
 		ops = append(ops, op)
 	}
 	return ops
+}
+
+// holdUntilContinuation marks a workflow command whose first request only
+// opens the comment dialog: the command runs in the continuation, so this
+// request is neither validated nor fired.
+func holdUntilContinuation(op *dispatch.Operation) {
+	d := op.Detail.(*detail)
+	d.opensDialog = true
+	d.pendingChange = op.StatusChange
+	op.StatusChange = nil
 }
 
 // itemOperation reads a Content Editor message that changes an item: the
@@ -337,12 +350,25 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 				waiting = append(waiting, op)
 			}
 		}
-		if len(waiting) > 0 && len(waiting) == len(ops) {
+		// Operations that run nothing, such as a data source in no
+		// workflow state, do not wait.
+		if len(waiting) > 0 {
 			c.pipelines.put(ops[0].Detail.(*detail).session+"\x00"+id, waiting)
 		}
 		return
 	}
-	if len(resp.Alerts()) > 0 {
+	alerted := len(resp.Alerts()) > 0
+	for _, op := range ops {
+		// A data-source item runs the command only where its state
+		// offers it, which the module does not know, so whether it
+		// moved is read after the response.
+		if d := op.Detail.(*detail); op.StatusChange != nil && d.datasource && !alerted && !d.opensDialog {
+			if d.stateRead {
+				op.Confirm = append(op.Confirm, c.movedRead(op))
+			}
+		}
+	}
+	if alerted {
 		// Sitecore refused the command, or, in a bulk command, some of
 		// its items, with no sign which. An item whose state was read
 		// before forwarding is read again, and fires when it moved on.
@@ -354,7 +380,7 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	for _, op := range ops {
-		if (op.StatusChange != nil || len(op.Events) > 0) && !op.Detail.(*detail).opensDialog {
+		if d := op.Detail.(*detail); (op.StatusChange != nil || len(op.Events) > 0) && !d.opensDialog && !d.datasource {
 			op.Succeeded = true
 		}
 	}

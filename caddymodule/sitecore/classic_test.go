@@ -350,3 +350,101 @@ func TestBulkAlertConfirmsEachItem(t *testing.T) {
 		t.Error("the item that was approved before the request succeeded")
 	}
 }
+
+// TestRibbonDatasourcesFromLayout pins the data sources of the Experience
+// Editor's workflow command: read from both layouts (by id, by path and
+// below the page), the page item skipped, each data source's state read,
+// and a data source that is in no workflow state dropped. After a response
+// without an alert, the page succeeds at once, and a data source only once
+// its state has changed, since Sitecore skips those whose state lacks the
+// command.
+func TestRibbonDatasourcesFromLayout(t *testing.T) {
+	c := sitecore.New(sitecore.Config{DatasourceItems: true})
+	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
+		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D1%29&__MODIFIED=&__ISEVENT=1"
+	ops := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)
+	if len(ops) != 1 || len(ops[0].Lookups) != 1 {
+		t.Fatalf("got %d operations, want the page's command with the read of its layout", len(ops))
+	}
+	page := ops[0]
+	layout := `{"data":{"item":{"path":"/sitecore/content/Home/page",` +
+		`"shared":{"value":"<r><d id=\"{FE5D7FDF-89C0-4D99-9AA3-B5FBD009C9F3}\"><r ds=\"{3D457AFD-A5DC-4522-94DC-830E20D89FA4}\" id=\"{X}\"/><r ds=\"\" id=\"{Y}\"/></d></r>"},` +
+		`"final":{"value":"<r xmlns:s=\"s\"><d id=\"{FE5D7FDF-89C0-4D99-9AA3-B5FBD009C9F3}\"><r s:ds=\"local:/Data/Promo\"/><r s:ds=\"/sitecore/content/Shared/Footer\"/><r s:ds=\"{7DB3B587-2DDE-440D-BFF6-4192C57C6D2D}\"/><r s:ds=\"query:./*\"/></d></r>"}}}}`
+	page.Lookups[0].Apply(page, http.StatusOK, []byte(layout))
+	if len(page.Fanout) != 4 || len(page.Lookups) != 4 {
+		t.Fatalf("fan-out %d, reads %d; want the page and three data sources, with a state read each", len(page.Fanout), len(page.Lookups))
+	}
+	wantItems := []string{"7db3b587-2dde-440d-bff6-4192c57c6d2d", "3d457afd-a5dc-4522-94dc-830e20d89fa4", "/sitecore/content/Home/page/Data/Promo", "/sitecore/content/Shared/Footer"}
+	for i, op := range page.Fanout {
+		if got := op.Item.ID + op.Item.Path; got != wantItems[i] {
+			t.Errorf("operation %d is on %q, want %q", i, got, wantItems[i])
+		}
+	}
+
+	state := func(id string) []byte {
+		return []byte(`{"data":{"item":{"itemId":"` + id + `","workflow":{"workflowState":{"stateId":"190b1c84f1be47edaa41f42193d9c8fc"}}}}}`)
+	}
+	page.Lookups[1].Apply(page, http.StatusOK, state("3d457afda5dc452294dc830e20d89fa4"))
+	page.Lookups[2].Apply(page, http.StatusOK, state("ee5c140a3faa4d3db42746c9cf5f7e5f"))
+	page.Lookups[3].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"itemId":"0de95ae441ab4d019eb067441b7c2450","workflow":null}}}`))
+	if got := page.Fanout[2].Item.ID; got != "ee5c140a-3faa-4d3d-b427-46c9cf5f7e5f" {
+		t.Errorf("the data source by path has id %q after its read, want the id read", got)
+	}
+	if page.Fanout[3].StatusChange != nil {
+		t.Error("the data source in no workflow state still runs the command")
+	}
+
+	ops = page.Fanout
+	c.Complete(ops, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !ops[0].Succeeded || len(ops[0].Confirm) != 0 {
+		t.Errorf("page: succeeded %v with %d reads after, want success at once", ops[0].Succeeded, len(ops[0].Confirm))
+	}
+	for i := 1; i <= 2; i++ {
+		if ops[i].Succeeded || len(ops[i].Confirm) != 1 {
+			t.Fatalf("data source %d: succeeded %v with %d reads after, want one read to confirm", i, ops[i].Succeeded, len(ops[i].Confirm))
+		}
+	}
+	ops[1].Confirm[0].Apply(ops[1], http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"46da537610dc4b66b464afdaa29de84f"}}}}}`))
+	ops[2].Confirm[0].Apply(ops[2], http.StatusOK, state("ee5c140a3faa4d3db42746c9cf5f7e5f"))
+	if !ops[1].Succeeded {
+		t.Error("the data source that moved on did not succeed")
+	}
+	if ops[2].Succeeded {
+		t.Error("the data source that Sitecore left in its state succeeded")
+	}
+}
+
+// TestRibbonDatasourcesThroughDialog pins the comment dialog of the
+// Experience Editor's workflow command with data sources: the first
+// request runs nothing, and its continuation runs the command on the page
+// and on the data source in a workflow state, with the comment, even
+// though another data source is in none.
+func TestRibbonDatasourcesThroughDialog(t *testing.T) {
+	c := sitecore.New(sitecore.Config{DatasourceItems: true})
+	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
+		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D0%29&__MODIFIED=&__ISEVENT=1"
+	page := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)[0]
+	page.Lookups[0].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"path":"/p","shared":{"value":"<r><d><r ds=\"{3D457AFD-A5DC-4522-94DC-830E20D89FA4}\"/><r ds=\"{EE5C140A-3FAA-4D3D-B427-46C9CF5F7E5F}\"/></d></r>"},"final":null}}}`))
+	page.Lookups[1].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"190b1c84f1be47edaa41f42193d9c8fc"}}}}}`))
+	page.Lookups[2].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"workflow":null}}}`))
+	first := page.Fanout
+	for i, op := range first {
+		if op.StatusChange != nil {
+			t.Errorf("operation %d of the first request runs a command, want none before the comment", i)
+		}
+	}
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"}]}`))
+
+	cont := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", "&__RESULT=Ready&__PIPELINE=p1")
+	if len(cont) != 2 {
+		t.Fatalf("continuation: %d operations, want the page and the data source in a workflow state", len(cont))
+	}
+	for i, op := range cont {
+		if op.StatusChange == nil || op.Comments != "Ready" {
+			t.Errorf("continuation operation %d: change %+v, comments %q; want the command with the comment", i, op.StatusChange, op.Comments)
+		}
+	}
+	if got := cont[1].StatusChange.FromState; got != "190b1c84-f1be-47ed-aa41-f42193d9c8fc" {
+		t.Errorf("the data source leaves %q, want the state read on the first request", got)
+	}
+}

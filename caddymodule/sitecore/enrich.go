@@ -27,7 +27,7 @@ const enrichQuery = `query CmsWebhooksItem($where: ItemQueryInput) {
 
 // stateQuery reads the workflow state of an item version.
 const stateQuery = `query CmsWebhooksState($where: ItemQueryInput) {
-  item(where: $where) { workflow { workflowState { stateId } } }
+  item(where: $where) { itemId workflow { workflowState { stateId } } }
 }`
 
 // stateRead reads, before a workflow command is forwarded, the state the

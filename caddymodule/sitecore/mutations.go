@@ -53,6 +53,10 @@ type detail struct {
 	parentPath string
 	copyName   string
 
+	// datasource is set for a data-source item of an Experience Editor
+	// page that a workflow command may also run on.
+	datasource bool
+
 	// stateRead is set when FromState was read from the CMS before
 	// forwarding, rather than taken from the request.
 	stateRead bool

@@ -51,6 +51,14 @@ type Config struct {
 	// entry with a built-in name replaces it.
 	WorkflowMessages map[string]WorkflowMessage `json:"workflow_messages,omitempty"`
 
+	// DatasourceItems makes the Experience Editor's workflow command
+	// (webedit:workflowwithdatasourceitems), which Sitecore also runs on
+	// the data-source items of the page's renderings that are in a state
+	// offering the command, validate and fire for those items too. Their
+	// ids are read from the page's layout fields before forwarding.
+	// Default: the page item only.
+	DatasourceItems bool `json:"datasource_items,omitempty"`
+
 	// SpeakPath is the root of the Experience Editor's SPEAK requests.
 	// Default: "/-/speak/request/v1/expeditor/".
 	SpeakPath string `json:"speak_path,omitempty"`

@@ -44,14 +44,16 @@ const (
 // Field IDs of the standard fields that the emulator models. They are the
 // IDs of Sitecore's Standard template.
 const (
-	DisplayNameFieldID   = "b5e02ad9-d56f-4c41-a065-a133db87bdeb" // __Display name, unversioned
-	SortorderFieldID     = "ba3f86a2-4a1c-4d78-b63d-91c2779c1b5e" // __Sortorder, shared
-	WorkflowFieldID      = "a4f985d9-98b3-4b52-aaaf-4344f6e747c6" // __Workflow, shared
-	WorkflowStateFieldID = "3e431de1-525e-47a3-b6b0-1ccbec3a8c98" // __Workflow state, versioned
-	CreatedFieldID       = "25bed78c-4957-4165-998a-ca1b52f67497" // __Created, versioned
-	CreatedByFieldID     = "5dd74568-4d4b-44c1-b513-0af5f4cda34f" // __Created by, versioned
-	UpdatedFieldID       = "d9cf14b1-fa16-4ba6-9288-e8a174d4d522" // __Updated, versioned
-	UpdatedByFieldID     = "badd9cf9-53e0-4d0c-bcc0-2d784c282f6a" // __Updated by, versioned
+	DisplayNameFieldID     = "b5e02ad9-d56f-4c41-a065-a133db87bdeb" // __Display name, unversioned
+	SortorderFieldID       = "ba3f86a2-4a1c-4d78-b63d-91c2779c1b5e" // __Sortorder, shared
+	WorkflowFieldID        = "a4f985d9-98b3-4b52-aaaf-4344f6e747c6" // __Workflow, shared
+	WorkflowStateFieldID   = "3e431de1-525e-47a3-b6b0-1ccbec3a8c98" // __Workflow state, versioned
+	CreatedFieldID         = "25bed78c-4957-4165-998a-ca1b52f67497" // __Created, versioned
+	CreatedByFieldID       = "5dd74568-4d4b-44c1-b513-0af5f4cda34f" // __Created by, versioned
+	UpdatedFieldID         = "d9cf14b1-fa16-4ba6-9288-e8a174d4d522" // __Updated, versioned
+	UpdatedByFieldID       = "badd9cf9-53e0-4d0c-bcc0-2d784c282f6a" // __Updated by, versioned
+	RenderingsFieldID      = "f1a1fe9e-a60c-4ddb-a3a0-bb5b29fe732e" // __Renderings (shared layout)
+	FinalRenderingsFieldID = "04bf00db-f5fb-41f7-8ab7-22408372a981" // __Final Renderings (versioned layout)
 )
 
 var (
@@ -63,12 +65,15 @@ var (
 	fieldCreatedBy     = &fieldDef{id: mustID(CreatedByFieldID), name: "__Created by", scope: Versioned}
 	fieldUpdated       = &fieldDef{id: mustID(UpdatedFieldID), name: "__Updated", scope: Versioned}
 	fieldUpdatedBy     = &fieldDef{id: mustID(UpdatedByFieldID), name: "__Updated by", scope: Versioned}
+	fieldRenderings    = &fieldDef{id: mustID(RenderingsFieldID), name: "__Renderings", scope: Shared}
+	fieldFinalLayout   = &fieldDef{id: mustID(FinalRenderingsFieldID), name: "__Final Renderings", scope: Versioned}
 
 	// standardFields are inherited by every template. A real Standard
 	// template has about 80 fields; these are the ones the APIs here touch.
 	standardFields = []*fieldDef{
 		fieldDisplayName, fieldSortorder, fieldWorkflow, fieldWorkflowState,
 		fieldCreated, fieldCreatedBy, fieldUpdated, fieldUpdatedBy,
+		fieldRenderings, fieldFinalLayout,
 	}
 )
 

@@ -111,6 +111,10 @@ type sheerTarget struct {
 	language string
 	version  string
 	command  string
+
+	// datasources is set when the command runs on the data-source items
+	// of the page's renderings too, after the page.
+	datasources bool
 }
 
 // sheerPipeline is a client pipeline that waits for a dialog result.
@@ -174,9 +178,8 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 
 	switch name := strings.ToLower(msg.Name); {
 	case name == "item:workflow", name == "webedit:workflowwithdatasourceitems":
-		// NOTE: the data-source variant runs the command on the page's
-		// data-source items too; the emulator runs it on the page item.
-		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("language"), version: msg.Get("version"), command: msg.Get("commandid")}
+		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("language"), version: msg.Get("version"), command: msg.Get("commandid"),
+			datasources: name == "webedit:workflowwithdatasourceitems"}
 		e.startWorkflowCommand(req, target, msg.Get("ui") == "1" || msg.Get("suppresscomment") == "1", modified)
 	case name == "item:save":
 		// A "yes" to CheckModified posts item:save with a postaction that
@@ -263,7 +266,7 @@ func (e *Emulator) startWorkflowCommand(req *sheerRequest, target sheerTarget, n
 			sheerCommand{Command: "SetPipeline", Value: id},
 			sheerCommand{Command: "CheckModified", Value: sheerSaveFirst, Response: "true"})
 	case noComment:
-		e.runSheerCommand(req, it, lang, v, target.command, "")
+		e.runSheerCommand(req, target, it, lang, v, "")
 	default:
 		pipeline.stage = awaitingComment
 		id := e.addPipeline(req.session, pipeline)
@@ -299,7 +302,7 @@ func (e *Emulator) resumePipeline(req *sheerRequest, id, result string, viaSave 
 		}
 		if !pipeline.commentNeeded {
 			delete(e.pipelines, key)
-			e.runSheerCommand(req, it, lang, v, target.command, "")
+			e.runSheerCommand(req, target, it, lang, v, "")
 			return
 		}
 		pipeline.stage = awaitingComment
@@ -325,7 +328,7 @@ func (e *Emulator) resumePipeline(req *sheerRequest, id, result string, viaSave 
 			return
 		}
 		delete(e.pipelines, key)
-		e.runSheerCommand(req, it, lang, v, target.command, result)
+		e.runSheerCommand(req, target, it, lang, v, result)
 
 	case awaitingDeleteConfirm, awaitingNewName, awaitingSaveConfirm,
 		awaitingDuplicateName, awaitingMoveTarget, awaitingCopyTarget, awaitingDeleteVersionConfirm:
@@ -406,8 +409,8 @@ func (e *Emulator) versionsInState(wf *workflow, wsID uuid.UUID, command string)
 
 // runSheerCommand runs a workflow command whose state check passed. It
 // responds with a refresh, or with an alert when the command fails.
-func (e *Emulator) runSheerCommand(req *sheerRequest, it *item, lang string, v *itemVersion, command, comments string) {
-	commandID, err := parseID(command)
+func (e *Emulator) runSheerCommand(req *sheerRequest, target sheerTarget, it *item, lang string, v *itemVersion, comments string) {
+	commandID, err := parseID(target.command)
 	if err != nil {
 		e.writeStateChanged(req)
 		return
@@ -416,6 +419,9 @@ func (e *Emulator) runSheerCommand(req *sheerRequest, it *item, lang string, v *
 	if !result.succeeded {
 		writeSheer(req.w, sheerCommand{Command: "Alert", Value: result.message}, e.refreshCommand(req))
 		return
+	}
+	if target.datasources {
+		e.runOnDatasources(it, lang, v, commandID, comments, req.user)
 	}
 	writeSheer(req.w, e.refreshCommand(req))
 }
