@@ -150,6 +150,52 @@ func TestContentEditorCommandValidatedWithComment(t *testing.T) {
 	}
 }
 
+// TestContentEditorCommandWithUnsavedEdits runs Approve, which needs no
+// comment here (ui=1), from a Content Editor with unsaved edits, so
+// Sitecore first asks whether to save. A yes is posted as an item:save
+// that resumes the command, which runs in that request: the validator's
+// rejection blocks it, with the save. A no runs the command in the
+// continuation, validated again, and it approves the item.
+func TestContentEditorCommandWithUnsavedEdits(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
+		sitecore.SubmitCommandID, sitecore.HarbourFestivalID))
+	current := "&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(sitecore.HarbourFestivalID)+"?lang=en&ver=1")
+	saveFirst := func() string {
+		t.Helper()
+		form := strings.Replace(itemWorkflow(sitecore.ApproveCommandID, "1"), "&__MODIFIED=", "&__MODIFIED=1", 1) + current
+		status, body := s.shellPost(t, page, form)
+		m := pipelineID.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil || !strings.Contains(body, "CheckModified") {
+			t.Fatalf("Approve with unsaved edits: status %d, body %.300s; want the question whether to save", status, body)
+		}
+		return m[1]
+	}
+
+	legal.reject("Legal review is missing for this page.")
+	resume := "&__PARAMETERS=" + escapeJS("item:save(postaction=pipeline:resume(pipelineId="+saveFirst()+"))") + "&__ISEVENT=1" + current
+	if status, body := s.shellPost(t, page, resume); status != http.StatusConflict || body != "Legal review is missing for this page." {
+		t.Errorf("yes to saving first: status %d, body %q; want 409 with the rejection", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("after the rejection the item is in %s, want Awaiting Approval", state.ID)
+	}
+
+	legal.accept()
+	earlier := len(legal.receiver.all())
+	if status, body := s.shellPost(t, page, "&__RESULT=no&__PIPELINE="+saveFirst()); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("no to saving first: status %d, body %.300s", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.ApprovedStateID {
+		t.Errorf("after the accepted Approve the item is in %s, want Approved", state.ID)
+	}
+	if calls := len(legal.receiver.all()) - earlier; calls != 1 {
+		t.Errorf("validator called %d times for the second Approve, want once: on the request that ran it", calls)
+	}
+}
+
 // TestWorkboxBulkApproveBlockedByOne ticks three items in the Workbox for
 // Approve; the validator rejects one, so the request is answered 409 and
 // no item moves.

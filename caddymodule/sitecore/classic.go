@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
@@ -98,45 +96,6 @@ const (
 // matched with the flow of the same editor.
 var sessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".ASPXAUTH"}
 
-// pipelineTTL bounds how long a flow waits for its continuation.
-const pipelineTTL = 30 * time.Minute
-
-// pipelines tracks the workflow commands waiting for their comment.
-type pipelines struct {
-	mu      sync.Mutex
-	pending map[string]trackedCommand
-}
-
-// trackedCommand is a workflow command whose first request opened the
-// comment dialog.
-type trackedCommand struct {
-	ops     []*dispatch.Operation
-	expires time.Time
-}
-
-func (p *pipelines) put(key string, ops []*dispatch.Operation) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := time.Now()
-	for k, t := range p.pending {
-		if now.After(t.expires) {
-			delete(p.pending, k)
-		}
-	}
-	p.pending[key] = trackedCommand{ops: ops, expires: now.Add(pipelineTTL)}
-}
-
-func (p *pipelines) take(key string) ([]*dispatch.Operation, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t, ok := p.pending[key]
-	delete(p.pending, key)
-	if !ok || time.Now().After(t.expires) {
-		return nil, false
-	}
-	return t.ops, true
-}
-
 // sessionOf returns the editor session of a request.
 func sessionOf(r *http.Request) string {
 	var parts []string
@@ -158,42 +117,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	session := sessionOf(r)
 
 	if pb.IsContinuation() {
-		ops, ok := c.pipelines.take(session + "\x00" + pb.Pipeline)
-		if !ok {
-			// An untracked continuation resumes something else.
-			return nil
-		}
-		switch strings.ToLower(pb.Result) {
-		case "", "cancel", "null", "undefined":
-			// The editor cancelled the dialog; nothing runs.
-			return nil
-		}
-		for _, op := range ops {
-			d := op.Detail.(*detail)
-			d.session, d.opensDialog = session, false
-			switch d.dialogResult {
-			case resultConfirm:
-				if !strings.EqualFold(pb.Result, "yes") {
-					return nil
-				}
-			case resultName:
-				op.Item.Name = pb.Result
-			case resultTarget:
-				op.Item.ParentID = normalizeID(pb.Result)
-			default:
-				if op.StatusChange == nil {
-					// A save whose save pipeline asked a question, such
-					// as whether to save despite a validation warning,
-					// saves on "yes" only.
-					if !strings.EqualFold(pb.Result, "yes") {
-						return nil
-					}
-					continue
-				}
-				op.Comments = pb.Result
-			}
-		}
-		return ops
+		return c.resume(session, pb.Pipeline, pb.Result)
 	}
 
 	m, err := pb.Message()
@@ -220,7 +144,8 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	}
 
 	command := m.Get(keys.command)
-	runsNow := m.Get("ui") == "1" || m.Get("suppresscomment") == "1"
+	uncommented := m.Get("ui") == "1" || m.Get("suppresscomment") == "1"
+	runsNow := uncommented
 	if keys.checksModified && pb.Modified {
 		runsNow = false
 	}
@@ -245,6 +170,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	var ops []*dispatch.Operation
 	for _, it := range items {
 		op := shellOp(command, it, session)
+		op.Detail.(*detail).commentNeeded = !uncommented && !keys.selected
 		if keys.selected {
 			// The state read replaces ws, so that an item that has left
 			// ws is neither validated nor, after an alert, fired.
@@ -277,9 +203,9 @@ func holdUntilContinuation(op *dispatch.Operation) {
 // that opens a dialog runs in the continuation, which the response's
 // SetPipeline lets the classifier follow.
 func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, session string) []*dispatch.Operation {
-	if _, resumes := m.PipelineID(); resumes {
-		// item:save(postaction=pipeline:resume(...)) replies "yes" to "save first?"
-		// of a tracked command; it is left to that command's flow.
+	id, resumes := m.PipelineID()
+	if resumes && !strings.EqualFold(m.Name, "item:save") {
+		// Only item:save is known to resume a pipeline.
 		return nil
 	}
 	var it dispatch.Item
@@ -305,6 +231,13 @@ func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, ses
 	}
 	if im.result != "" {
 		op.Detail.(*detail).opensDialog = true
+	}
+	if resumes {
+		// item:save(postaction=pipeline:resume(pipelineId=...)) is the
+		// "yes" to the question whether to save first: it saves, then
+		// resumes the tracked command in the same request.
+		op.Detail.(*detail).runsHere = true
+		return append(c.resume(session, id, "yes"), op)
 	}
 	return []*dispatch.Operation{op}
 }
@@ -339,48 +272,27 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	if err != nil {
 		return
 	}
+	alerted := len(resp.Alerts()) > 0
 	if id, ok := resp.Pipeline(); ok {
-		var waiting []*dispatch.Operation
-		for _, op := range ops {
-			d := op.Detail.(*detail)
-			if d.pendingChange != nil {
-				op.StatusChange, d.pendingChange = d.pendingChange, nil
-			}
-			if op.StatusChange != nil || len(op.Events) > 0 {
-				waiting = append(waiting, op)
-			}
-		}
-		// Operations that run nothing, such as a data source in no
-		// workflow state, do not wait.
-		if len(waiting) > 0 {
-			c.pipelines.put(ops[0].Detail.(*detail).session+"\x00"+id, waiting)
-		}
+		c.track(ops, id, resp, alerted)
 		return
 	}
-	alerted := len(resp.Alerts()) > 0
 	for _, op := range ops {
-		// A data-source item runs the command only where its state
-		// offers it, which the module does not know, so whether it
-		// moved is read after the response.
-		if d := op.Detail.(*detail); op.StatusChange != nil && d.datasource && !alerted && !d.opensDialog {
+		d := op.Detail.(*detail)
+		if d.opensDialog || (op.StatusChange == nil && len(op.Events) == 0) {
+			continue
+		}
+		switch {
+		case op.StatusChange != nil && (d.datasource || alerted):
+			// A data source runs the command only where its state
+			// offers it, and an alert refuses the command, or in a bulk
+			// command some of its items, naming none. So an item whose
+			// state was read before forwarding is read again, and fires
+			// when it has moved on.
 			if d.stateRead {
 				op.Confirm = append(op.Confirm, c.movedRead(op))
 			}
-		}
-	}
-	if alerted {
-		// Sitecore refused the command, or, in a bulk command, some of
-		// its items, with no sign which. An item whose state was read
-		// before forwarding is read again, and fires when it moved on.
-		for _, op := range ops {
-			if d := op.Detail.(*detail); op.StatusChange != nil && d.stateRead && !d.opensDialog {
-				op.Confirm = append(op.Confirm, c.movedRead(op))
-			}
-		}
-		return
-	}
-	for _, op := range ops {
-		if d := op.Detail.(*detail); (op.StatusChange != nil || len(op.Events) > 0) && !d.opensDialog && !d.datasource {
+		case !alerted:
 			op.Succeeded = true
 		}
 	}

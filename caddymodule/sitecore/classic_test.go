@@ -448,3 +448,62 @@ func TestRibbonDatasourcesThroughDialog(t *testing.T) {
 		t.Errorf("the data source leaves %q, want the state read on the first request", got)
 	}
 }
+
+// modifiedWorkflow is example A's item:workflow message sent with unsaved
+// edits (__MODIFIED=1), so Sitecore first asks whether to save.
+func modifiedWorkflow(ui string) string {
+	return strings.Replace(workflowParams(ui), "&__MODIFIED=", "&__MODIFIED=1", 1) + currentItem
+}
+
+// TestSaveFirstYesRunsInItemSave pins the "yes" to "save first?" of a
+// command that needs no comment: the browser posts item:save with a
+// postaction that resumes the pipeline, and Sitecore saves and runs the
+// command in that request, so it carries both.
+func TestSaveFirstYesRunsInItemSave(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, modifiedWorkflow("1"))
+	if len(first) != 1 || first[0].StatusChange != nil {
+		t.Fatalf("first request: %+v, want the command held back", first)
+	}
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p7"},{"command":"CheckModified","value":"Do you want to save the changes to the item?","response":"true"}]}`))
+
+	resume := "&__PARAMETERS=" + url.QueryEscape("item:save(postaction=pipeline:resume(pipelineId=p7))") + "&__ISEVENT=1" + currentItem
+	ops := postback(c, contentEditor, resume)
+	if len(ops) != 2 {
+		t.Fatalf("item:save that resumes: %d operations, want the command and the save", len(ops))
+	}
+	command, save := ops[0], ops[1]
+	if command.StatusChange == nil || command.StatusChange.CommandID != exampleCmd || command.Comments != "" {
+		t.Errorf("command = %+v, comments %q; want it to run now without a comment", command.StatusChange, command.Comments)
+	}
+	if !save.HasEvent(dispatch.EventItemSaved) || save.Item.ID != exampleItem {
+		t.Errorf("save = %+v on %+v, want item:saved of the context item", save.Events, save.Item)
+	}
+	c.Complete(ops, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !command.Succeeded || !save.Succeeded {
+		t.Errorf("succeeded: command %v, save %v; want both", command.Succeeded, save.Succeeded)
+	}
+}
+
+// TestSaveFirstNoThenComment pins the "no" to "save first?" of a command
+// that needs a comment: that continuation runs nothing yet and is not
+// validated, and the next one, with the comment, runs the command.
+func TestSaveFirstNoThenComment(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, modifiedWorkflow("0"))
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p8"},{"command":"CheckModified","value":"Save?","response":"true"}]}`))
+
+	no := postback(c, contentEditor, "&__RESULT=no&__PIPELINE=p8")
+	if len(no) != 1 || no[0].StatusChange != nil {
+		t.Fatalf("answer no: %+v, want the command held for its comment", no)
+	}
+	c.Complete(no, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p8"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`))
+	if no[0].Succeeded {
+		t.Error("the answer no succeeded, want nothing run")
+	}
+
+	comment := postback(c, contentEditor, "&__RESULT=Checked&__PIPELINE=p8")
+	if len(comment) != 1 || comment[0].StatusChange == nil || comment[0].Comments != "Checked" {
+		t.Fatalf("comment: %+v, want the command with the comment", comment)
+	}
+}

@@ -37,6 +37,12 @@ type detail struct {
 	opensDialog   bool
 	pendingChange *dispatch.StatusChange
 
+	// commentNeeded is set for a workflow command that asks for a
+	// comment before it runs, and runsHere for a save that ran in the
+	// request that resumed a command after "save first?".
+	commentNeeded bool
+	runsHere      bool
+
 	// dialogResult names what a classic editor's continuation posts for
 	// this operation: resultConfirm, resultName, or "" for a comment.
 	dialogResult string
