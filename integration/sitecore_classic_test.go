@@ -637,6 +637,36 @@ func TestContentEditorSaveWithWarningAsks(t *testing.T) {
 	}
 }
 
+// TestContentEditorAddVersionFiresVersionAdded adds a version from the
+// Content Editor's Versions tab (item:addversion, which runs without a
+// dialog): item:versionAdded fires, and with enrich it carries the number
+// of the new version, which neither request nor response shows.
+func TestContentEditorAddVersionFiresVersionAdded(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`authorization service {
+	bearer %s
+}
+enrich_authorization service
+event_handler "Search index" {
+	events item:versionAdded
+	url %s
+	enrich
+}`, scToken(scEditor), rc.URL("/search")))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	form := "&__PARAMETERS=" + escapeJS("item:addversion") + "&__ISEVENT=1" +
+		"&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(sitecore.HarbourFestivalID)+"?lang=en&ver=1")
+	if status, body := s.shellPost(t, page, form); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("add version: status %d, body %.300s", status, body)
+	}
+	if v := latestVersion(t, mustItem(t, s.emu, sitecore.HarbourFestivalID)); v.Number != 2 {
+		t.Fatalf("the emulator's latest version is %d, want 2", v.Number)
+	}
+	added := rc.waitFor(t, "item:versionAdded", scEvent("item:versionAdded", sitecore.HarbourFestivalID))
+	if got := fmt.Sprint(field(added.JSON, "Item", "Version")); got != "2" {
+		t.Errorf("Item.Version = %v, want 2, the version added", got)
+	}
+}
+
 // TestContentEditorMoveAndDuplicateFireEvents moves an article under Home
 // and duplicates another from the Content Editor: each fires from the
 // continuation that posts the dialog's result.

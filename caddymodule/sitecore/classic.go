@@ -57,6 +57,7 @@ var itemMessages = map[string]itemMessage{
 	"item:delete":          {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm},
 	"item:rename":          {events: []string{dispatch.EventItemRenamed}, result: resultName},
 	"item:deleteversion":   {events: []string{dispatch.EventItemVersionRemoved}, result: resultConfirm},
+	"item:addversion":      {events: []string{dispatch.EventItemVersionAdded}, newVersion: true},
 	"item:moveto":          {events: []string{dispatch.EventItemMoved}, result: resultTarget},
 	"item:duplicate":       {events: []string{dispatch.EventItemCopied}, result: resultName, copy: true},
 	"item:copyto":          {events: []string{dispatch.EventItemCopied}, result: resultTarget, copy: true},
@@ -84,6 +85,12 @@ type itemMessage struct {
 	// names, from the template or branch in its master parameter. The new
 	// item's id stays unknown, as for a copy.
 	create bool
+
+	// newVersion is set when the message adds a version to the item, as
+	// a copy of the version it names. The new version's number is in
+	// neither request nor response, so it stays 0 (unknown) unless an
+	// enrichment reads the item's latest version.
+	newVersion bool
 }
 
 const (
@@ -218,6 +225,9 @@ func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, ses
 	}
 	if im.create {
 		it = dispatch.Item{ParentID: it.ID, Language: it.Language, TemplateID: normalizeID(m.Get("master"))}
+	}
+	if im.newVersion {
+		it.Version = 0
 	}
 	op := &dispatch.Operation{Item: it, Detail: &detail{api: apiShell, mutation: m.Name, batch: -1, session: session, dialogResult: im.result}}
 	for _, e := range im.events {

@@ -205,6 +205,8 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 		e.startItemMoveTo(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:copyto":
 		e.startItemCopyTo(req, contextTarget(msg, postback))
+	case page == contentEditorPage && name == "item:addversion":
+		e.addVersionToItem(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:deleteversion":
 		e.startItemDeleteVersion(req, deleteVersionTarget(msg, postback))
 	case page == contentEditorPage && (name == "item:addmaster" || name == "item:new" || name == "item:addfromtemplate"):

@@ -58,6 +58,25 @@ func (e *Emulator) startItemCopyTo(req *sheerRequest, target sheerTarget) {
 	e.startItemDialog(req, target, awaitingCopyTarget, selectItemDialog)
 }
 
+// addVersionToItem handles item:addversion: it adds a version in the
+// target's language, copied from the target version, and reloads.
+//
+// NOTE: Sitecore's AddVersion runs as a client pipeline that first asks
+// to save unsaved edits (CheckModified); the emulator adds the version
+// at once.
+func (e *Emulator) addVersionToItem(req *sheerRequest, target sheerTarget) {
+	it, lang, v, ok := e.resolveSheerTarget(target)
+	if !ok {
+		writeSheer(req.w, sheerCommand{Command: "Alert", Value: "Item not found."})
+		return
+	}
+	if _, err := e.store.addVersion(it, lang, v.number, "", req.user); err != nil {
+		writeSheer(req.w, sheerCommand{Command: "Alert", Value: err.Error()})
+		return
+	}
+	writeSheer(req.w, e.refreshCommand(req))
+}
+
 // startItemDeleteVersion handles item:deleteversion by starting a client
 // pipeline with the Confirm dialog. The pipeline keeps the resolved
 // language and number, so a version added meanwhile is not the one deleted.
