@@ -667,6 +667,29 @@ event_handler "Search index" {
 	}
 }
 
+// TestContentEditorSortFiresSortOrderChanged moves an article up among
+// its siblings from the Content Editor (item:moveup, which runs at once):
+// item:sortorderchanged fires for it.
+func TestContentEditorSortFiresSortOrderChanged(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:sortorderchanged
+	url %s
+}`, rc.URL("/search")))
+	last := s.newArticle(t, "regatta")
+	form := "&__PARAMETERS=" + escapeJS("item:moveup(id="+scBraced(last)+")") + "&__ISEVENT=1"
+	if status, body := s.shellPost(t, "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1", form); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("move up: status %d, body %.300s", status, body)
+	}
+	// The two children of News, renumbered: the article first.
+	moved, _ := sitecore.Field(s.item(t, last).SharedFields, "__Sortorder")
+	other, _ := sitecore.Field(s.item(t, sitecore.HarbourFestivalID).SharedFields, "__Sortorder")
+	if moved != "100" || other != "200" {
+		t.Fatalf("__Sortorder of the article %q and of the one before it %q, want 100 and 200", moved, other)
+	}
+	rc.waitFor(t, "item:sortorderchanged", scEvent("item:sortorderchanged", last))
+}
+
 // TestContentEditorMoveAndDuplicateFireEvents moves an article under Home
 // and duplicates another from the Content Editor: each fires from the
 // continuation that posts the dialog's result.

@@ -205,6 +205,8 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 		e.startItemMoveTo(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:copyto":
 		e.startItemCopyTo(req, contextTarget(msg, postback))
+	case page == contentEditorPage && (name == "item:moveup" || name == "item:movedown" || name == "item:movefirst" || name == "item:movelast"):
+		e.sortItem(req, contextTarget(msg, postback), strings.TrimPrefix(name, "item:move"))
 	case page == contentEditorPage && name == "item:addversion":
 		e.addVersionToItem(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:deleteversion":

@@ -2,8 +2,8 @@ package sitecore
 
 // More Content Editor item operations as Sheer UI postbacks: item:duplicate
 // with its Input dialog, item:moveto and item:copyto with the SelectItem
-// dialog for the destination, and item:deleteversion with its Confirm
-// dialog.
+// dialog for the destination, item:deleteversion with its Confirm dialog,
+// and item:addversion and the sorting commands, which run at once.
 //
 // The item is found as in sheer_items.go. The dialogs correspond to the
 // GetName, GetDestination and Confirm steps of Sitecore's duplicate, move,
@@ -12,6 +12,7 @@ package sitecore
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	sheerui "github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
@@ -74,6 +75,40 @@ func (e *Emulator) addVersionToItem(req *sheerRequest, target sheerTarget) {
 		writeSheer(req.w, sheerCommand{Command: "Alert", Value: err.Error()})
 		return
 	}
+	writeSheer(req.w, e.refreshCommand(req))
+}
+
+// sortItem handles item:moveup, item:movedown, item:movefirst and
+// item:movelast: it moves the item among its siblings (direction up, down,
+// first or last) and writes the siblings' __Sortorder anew. An item
+// already at that end stays where it is.
+//
+// NOTE: that these commands run without a dialog is an assumption; no
+// recorded response shows them.
+func (e *Emulator) sortItem(req *sheerRequest, target sheerTarget, direction string) {
+	it, _, _, ok := e.resolveSheerTarget(target)
+	if !ok || it.parent == nil {
+		writeSheer(req.w)
+		return
+	}
+	siblings := it.parent.children
+	index := slices.Index(siblings, it)
+	switch direction {
+	case "up":
+		index = max(0, index-1)
+	case "down":
+		index = min(len(siblings)-1, index+1)
+	case "first":
+		index = 0
+	case "last":
+		index = len(siblings) - 1
+	}
+	parent := it.parent
+	if err := e.store.moveItem(it, parent, index); err != nil {
+		writeSheer(req.w, sheerCommand{Command: "Alert", Value: err.Error()})
+		return
+	}
+	e.store.renumberChildren(parent)
 	writeSheer(req.w, e.refreshCommand(req))
 }
 
