@@ -51,6 +51,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			user_claim          <claim>
 //			search_index        <index>
 //			datasource_items
+//			session_cookies     <name...>
+//			dialog_timeout      <duration>
+//			validate_on_first_request
 //			shell_path          <path>
 //			speak_path          <path>
 //			workflow_message    <name> [id=<key>] [language=<key>] [version=<key>] [command=<key>] [asks_to_save]
@@ -253,10 +256,25 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			}
 			continue
 		case "datasource_items":
-			if d.NextArg() {
-				return d.Errf("datasource_items takes no value, got '%s'", d.Val())
+			if err := parseFlag(d, &h.Sitecore.DatasourceItems); err != nil {
+				return err
 			}
-			h.Sitecore.DatasourceItems = true
+			continue
+		case "validate_on_first_request":
+			if err := parseFlag(d, &h.Sitecore.ValidateOnFirstRequest); err != nil {
+				return err
+			}
+			continue
+		case "session_cookies":
+			h.Sitecore.SessionCookies = d.RemainingArgs()
+			if len(h.Sitecore.SessionCookies) == 0 {
+				return d.Err("session_cookies needs at least one cookie name, such as .AspNet.Cookies")
+			}
+			continue
+		case "dialog_timeout":
+			if err := parseDuration(d, &h.Sitecore.DialogTimeout); err != nil {
+				return err
+			}
 			continue
 		default:
 			return d.Errf("unrecognized sitecore option '%s'", d.Val())
@@ -269,6 +287,16 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			return d.Errf("invalid %s '%s': must start with /", name, *dst)
 		}
 	}
+	return nil
+}
+
+// parseFlag reads an option that takes no value and sets it.
+func parseFlag(d *caddyfile.Dispenser, dst *bool) error {
+	name := d.Val()
+	if d.NextArg() {
+		return d.Errf("%s takes no value, got '%s'", name, d.Val())
+	}
+	*dst = true
 	return nil
 }
 

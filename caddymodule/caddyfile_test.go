@@ -255,6 +255,9 @@ func TestCaddyfileSitecoreBlock(t *testing.T) {
 			user_claim     preferred_username
 			search_index   sitecore_authoring_index
 			datasource_items
+			validate_on_first_request
+			session_cookies .AspNet.Cookies SC_ANALYTICS_GLOBAL_COOKIE
+			dialog_timeout 10m
 			workflow_message item:compositeworkflow asks_to_save
 		}
 	}`)
@@ -263,8 +266,14 @@ func TestCaddyfileSitecoreBlock(t *testing.T) {
 	}
 	got := h.Sitecore
 	if got == nil || got.AuthoringPath != "/cm/api/authoring/graphql/v1" || got.ShellPath != "/cm/shell/" ||
-		got.UserClaim != "preferred_username" || got.SearchIndex != "sitecore_authoring_index" || !got.DatasourceItems || !got.WorkflowMessages["item:compositeworkflow"].AsksToSave {
+		got.UserClaim != "preferred_username" || got.SearchIndex != "sitecore_authoring_index" || !got.DatasourceItems || !got.ValidateOnFirstRequest ||
+		len(got.SessionCookies) != 2 || got.SessionCookies[1] != "SC_ANALYTICS_GLOBAL_COOKIE" || got.DialogTimeout != caddy.Duration(10*time.Minute) || !got.WorkflowMessages["item:compositeworkflow"].AsksToSave {
 		t.Errorf("Sitecore = %s", asJSON(got))
+	}
+
+	_, err = parseHandler("cms_webhooks {\n\tsitecore {\n\t\tdatasource_items yes\n\t}\n}")
+	if err == nil || !strings.Contains(err.Error(), "datasource_items takes no value, got 'yes'") {
+		t.Errorf("datasource_items with a value: error %v, want one naming the value", err)
 	}
 
 	_, err = parseHandler("cms_webhooks {\n\tsitecore {\n\t\tspeak_path speak/\n\t}\n}")

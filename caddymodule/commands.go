@@ -26,7 +26,7 @@ func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) 
 		if op.Refuse != "" {
 			return &block{message: op.Refuse}
 		}
-		if op.StatusChange == nil {
+		if op.StatusChange == nil || op.Validated {
 			continue
 		}
 		w := h.workflowOf(op)
@@ -103,4 +103,24 @@ func (h *Handler) validatesInto(w *dispatch.Workflow, state string) bool {
 		}
 	}
 	return false
+}
+
+// logUnchecked logs an error for each workflow command that the CMS may
+// have run without its validation actions, because the classifier expected
+// the request to open a dialog and the response opened none. A command
+// without validation actions lost nothing, so it is not logged.
+func (h *Handler) logUnchecked(ops []*dispatch.Operation) {
+	for _, op := range ops {
+		if !op.Unchecked || op.StatusChange == nil {
+			continue
+		}
+		w := h.workflowOf(op)
+		if w == nil {
+			continue
+		}
+		if t := w.Match(op.StatusChange); t != nil && t.Command != nil && h.validatesCommand(w, t.Command.Name) {
+			h.logger.Error("workflow command may have run without its validation actions: the request was expected to open a dialog first, and the response opened none",
+				zap.String("workflow", w.Name), zap.String("command", t.Command.Name), zap.String("item_id", op.Item.ID))
+		}
+	}
 }

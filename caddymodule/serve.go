@@ -60,6 +60,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return err
 	}
 	h.classifier.Complete(ops, rec.Status(), rec.Header(), rec.captured())
+	h.logUnchecked(ops)
 
 	// The response is complete, so send it before the reads of the
 	// enrichment and before the deliveries are queued; a failed flush

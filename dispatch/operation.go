@@ -56,6 +56,17 @@ type Operation struct {
 	// Comments is the editor's comment on a workflow command, if any.
 	Comments string
 
+	// Unchecked is set by Complete when the response shows that the CMS
+	// may have run a workflow command that was forwarded without
+	// validation, because the request was expected to open a dialog
+	// first. The handler logs an error.
+	Unchecked bool
+
+	// Validated is set when the validation actions of the status change
+	// already ran, on an earlier request of the same editor's flow, so
+	// they are not called again.
+	Validated bool
+
 	// Lookups are reads of the CMS that must run before forwarding. A
 	// lookup's Apply may append more, such as the next page of a search;
 	// they run in turn.

@@ -196,6 +196,52 @@ func TestContentEditorCommandWithUnsavedEdits(t *testing.T) {
 	}
 }
 
+// TestValidateOnFirstRequestSurvivesLostTracking pins the option
+// validate_on_first_request: Approve with the comment dialog is validated
+// on the request that opens the dialog, so a rejection comes before the
+// dialog. After an accepted first request, a reload of the configuration
+// makes the sidecar forget the dialog, and the continuation, which it no
+// longer recognizes, approves the item without a second call: the command
+// was validated all the same.
+func TestValidateOnFirstRequestSurvivesLostTracking(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := newSitecoreCMS(t, sitecore.Options{})
+	site := func(budget string) string {
+		return fmt.Sprintf("cms_webhooks {\n\tcms sitecore\n\tbudget %s\n\tsitecore {\n\t\tvalidate_on_first_request\n\t}\n%s\n}\nreverse_proxy %s",
+			budget, indent(classicWorkflow(legal.receiver, team), "\t"), s.srv.Listener.Addr())
+	}
+	s.caddy = startCaddy(t, caddyOptions{site: site("10s")})
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
+		sitecore.SubmitCommandID, sitecore.HarbourFestivalID))
+
+	legal.reject("Legal review is missing for this page.")
+	if status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0")); status != http.StatusConflict || body != "Legal review is missing for this page." {
+		t.Fatalf("first request of Approve: status %d, body %q; want 409 before the dialog", status, body)
+	}
+	if got := str(legal.receiver.all()[0].JSON, "Comments"); got != "" {
+		t.Errorf("Comments on the first request = %q, want empty", got)
+	}
+
+	legal.accept()
+	status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
+	m := pipelineID.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("accepted first request: status %d, body %.300s; want the comment dialog", status, body)
+	}
+	calls := len(legal.receiver.all())
+	s.caddy.reload(t, caddyfileWith(s.caddy.port, s.caddy.adminPort, "", site("9s")))
+	if status, body := s.shellPost(t, page, "&__RESULT=Checked&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
+		t.Fatalf("continuation: status %d, body %.300s", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.ApprovedStateID {
+		t.Errorf("after the continuation the item is in %s, want Approved", state.ID)
+	}
+	if got := len(legal.receiver.all()); got != calls {
+		t.Errorf("validator called %d more times on the continuation, want none", got-calls)
+	}
+}
+
 // TestWorkboxBulkApproveBlockedByOne ticks three items in the Workbox for
 // Approve; the validator rejects one, so the request is answered 409 and
 // no item moves.

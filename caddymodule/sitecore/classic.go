@@ -103,14 +103,14 @@ const (
 	resultTarget  = "target"
 )
 
-// sessionCookies identify an editor's session, so that a continuation is
-// matched with the flow of the same editor.
-var sessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".ASPXAUTH"}
+// defaultSessionCookies identify an editor's session, so that a
+// continuation is matched with the flow of the same editor.
+var defaultSessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".ASPXAUTH"}
 
 // sessionOf returns the editor session of a request.
-func sessionOf(r *http.Request) string {
+func (c *Classifier) sessionOf(r *http.Request) string {
 	var parts []string
-	for _, name := range sessionCookies {
+	for _, name := range c.cfg.SessionCookies {
 		if c, err := r.Cookie(name); err == nil {
 			parts = append(parts, c.Value)
 		}
@@ -125,7 +125,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	if err != nil {
 		return nil
 	}
-	session := sessionOf(r)
+	session := c.sessionOf(r)
 
 	if pb.IsContinuation() {
 		return c.resume(session, pb.Pipeline, pb.Result)
@@ -192,19 +192,25 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 			op.Lookups = append(op.Lookups, c.datasourcesRead(it, runsNow))
 		}
 		if !runsNow {
-			holdUntilContinuation(op)
+			c.hold(op)
 		}
 		ops = append(ops, op)
 	}
 	return ops
 }
 
-// holdUntilContinuation marks a workflow command whose first request only
-// opens the comment dialog: the command runs in the continuation, so this
-// request is neither validated nor fired.
-func holdUntilContinuation(op *dispatch.Operation) {
+// hold marks a workflow command whose request only opens a dialog: the
+// command runs in a continuation, so this request fires nothing. It is
+// validated in the continuation, or, with ValidateOnFirstRequest, here.
+func (c *Classifier) hold(op *dispatch.Operation) {
 	d := op.Detail.(*detail)
 	d.opensDialog = true
+	if c.cfg.ValidateOnFirstRequest || d.validatedEarly {
+		// The status change stays, so the handler validates it now;
+		// the continuation then runs it without validating again.
+		d.validatedEarly = true
+		return
+	}
 	d.pendingChange = op.StatusChange
 	op.StatusChange = nil
 }
@@ -293,6 +299,14 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	}
 	for _, op := range ops {
 		d := op.Detail.(*detail)
+		if d.pendingChange != nil && !alerted {
+			// The request was to open the comment dialog, but the
+			// response opened none and refused nothing, so the command
+			// may have run, unvalidated.
+			op.StatusChange, d.pendingChange = d.pendingChange, nil
+			op.Unchecked = true
+			continue
+		}
 		if d.opensDialog || (op.StatusChange == nil && len(op.Events) == 0) {
 			continue
 		}

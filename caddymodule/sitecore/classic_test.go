@@ -507,3 +507,38 @@ func TestSaveFirstNoThenComment(t *testing.T) {
 		t.Fatalf("comment: %+v, want the command with the comment", comment)
 	}
 }
+
+// TestHeldCommandWithoutDialogIsUnchecked pins a request that was to open
+// the comment dialog but whose response opened none and refused nothing:
+// the command may have run without validation, so the operation is marked
+// for the handler to log, and it fires nothing.
+func TestHeldCommandWithoutDialogIsUnchecked(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, contentEditor, workflowParams("0"))
+	c.Complete(ops, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !ops[0].Unchecked || ops[0].StatusChange == nil || ops[0].StatusChange.CommandID != exampleCmd {
+		t.Errorf("unchecked %v, change %+v; want the command marked unchecked", ops[0].Unchecked, ops[0].StatusChange)
+	}
+	if ops[0].Succeeded {
+		t.Error("the unchecked command succeeded, want it to fire nothing")
+	}
+}
+
+// TestValidateOnFirstRequest pins the option: the request that opens the
+// comment dialog carries the status change, to be validated there, and
+// fires nothing; the continuation runs the command, marked as validated.
+func TestValidateOnFirstRequest(t *testing.T) {
+	c := sitecore.New(sitecore.Config{ValidateOnFirstRequest: true})
+	first := postback(c, contentEditor, workflowParams("0"))
+	if len(first) != 1 || first[0].StatusChange == nil || first[0].Validated {
+		t.Fatalf("first request: %+v, want the command to validate", first)
+	}
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p9"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`))
+	if first[0].Succeeded {
+		t.Error("the request that opened the dialog succeeded, want nothing fired")
+	}
+	cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p9")
+	if len(cont) != 1 || cont[0].StatusChange == nil || !cont[0].Validated || cont[0].Comments != "Fine" {
+		t.Fatalf("continuation: %+v, want the command, validated, with the comment", cont)
+	}
+}

@@ -46,7 +46,7 @@ func (c *Classifier) datasourcesRead(page dispatch.Item, runsNow bool) dispatch.
 			source := shellOp(changeOf(op).CommandID, ref, d.session)
 			source.Detail.(*detail).datasource = true
 			if !runsNow {
-				holdUntilContinuation(source)
+				c.hold(source)
 			}
 			op.Fanout = append(op.Fanout, source)
 			op.Lookups = append(op.Lookups, c.datasourceStateRead(source))

@@ -17,13 +17,14 @@ import (
 // keeps each waiting command per editor session, with the dialog it waits
 // for, and reads the result according to that dialog.
 
-// pipelineTTL bounds how long a flow waits for its continuation.
-const pipelineTTL = 30 * time.Minute
+// defaultDialogTimeout bounds how long a flow waits for its continuation.
+const defaultDialogTimeout = 30 * time.Minute
 
 // pipelines tracks the commands that wait for a dialog result.
 type pipelines struct {
 	mu      sync.Mutex
 	pending map[string]trackedFlow
+	ttl     time.Duration
 }
 
 // trackedFlow is a command whose request opened a dialog.
@@ -46,7 +47,7 @@ func (p *pipelines) put(key string, flow trackedFlow) {
 			delete(p.pending, k)
 		}
 	}
-	flow.expires = now.Add(pipelineTTL)
+	flow.expires = now.Add(p.ttl)
 	p.pending[key] = flow
 }
 
@@ -85,8 +86,9 @@ func (c *Classifier) resume(session, pipeline, result string) []*dispatch.Operat
 			d := op.Detail.(*detail)
 			d.session, d.opensDialog = session, false
 			if op.StatusChange != nil && d.commentNeeded {
-				holdUntilContinuation(op)
+				c.hold(op)
 			}
+			op.Validated = d.validatedEarly
 		}
 		return flow.ops
 	}
@@ -94,6 +96,7 @@ func (c *Classifier) resume(session, pipeline, result string) []*dispatch.Operat
 	for _, op := range flow.ops {
 		d := op.Detail.(*detail)
 		d.session, d.opensDialog = session, false
+		op.Validated = d.validatedEarly
 		switch d.dialogResult {
 		case resultConfirm:
 			if !yes {

@@ -43,6 +43,10 @@ type detail struct {
 	commentNeeded bool
 	runsHere      bool
 
+	// validatedEarly is set for a workflow command validated on the
+	// request that opened its dialog (ValidateOnFirstRequest).
+	validatedEarly bool
+
 	// dialogResult names what a classic editor's continuation posts for
 	// this operation: resultConfirm, resultName, or "" for a comment.
 	dialogResult string

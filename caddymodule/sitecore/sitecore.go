@@ -15,6 +15,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
 
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
@@ -58,6 +61,25 @@ type Config struct {
 	// ids are read from the page's layout fields before forwarding.
 	// Default: the page item only.
 	DatasourceItems bool `json:"datasource_items,omitempty"`
+
+	// SessionCookies are the cookies that identify an editor's session,
+	// so that the continuation of a dialog is matched with the command of
+	// the same editor. Default: .AspNet.Cookies, ASP.NET_SessionId and
+	// .ASPXAUTH.
+	SessionCookies []string `json:"session_cookies,omitempty"`
+
+	// DialogTimeout is how long a command that opened a dialog waits for
+	// its continuation; a later continuation is not recognized and passes
+	// unvalidated. Default: 30m.
+	DialogTimeout caddy.Duration `json:"dialog_timeout,omitempty"`
+
+	// ValidateOnFirstRequest calls the validation actions of a classic
+	// editor's workflow command on the request that opens its dialog,
+	// with empty Comments, instead of on the continuation that runs it.
+	// A continuation that the sidecar does not recognize (after a
+	// restart, or behind several proxies without sticky sessions) then
+	// cannot run an unvalidated command. Default: off.
+	ValidateOnFirstRequest bool `json:"validate_on_first_request,omitempty"`
 
 	// SpeakPath is the root of the Experience Editor's SPEAK requests.
 	// Default: "/-/speak/request/v1/expeditor/".
@@ -110,6 +132,12 @@ func New(cfg Config) *Classifier {
 	def(&cfg.AuthoringPath, "/sitecore/api/authoring/graphql/v1")
 	def(&cfg.PagesPath, "/sitecore/api/ssc/horizon/query")
 	def(&cfg.LegacyGraphQLPath, "/sitecore/api/graph/items")
+	if len(cfg.SessionCookies) == 0 {
+		cfg.SessionCookies = defaultSessionCookies
+	}
+	if cfg.DialogTimeout <= 0 {
+		cfg.DialogTimeout = caddy.Duration(defaultDialogTimeout)
+	}
 	if cfg.SearchIndex == "" {
 		cfg.SearchIndex = DefaultSearchIndex
 	}
@@ -139,7 +167,7 @@ func New(cfg Config) *Classifier {
 		def(&k.command, "commandid")
 		messages[strings.ToLower(name)] = k
 	}
-	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedFlow{}}, messages: messages}
+	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedFlow{}, ttl: time.Duration(cfg.DialogTimeout)}, messages: messages}
 }
 
 // api names the API family of a request.
