@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -127,6 +128,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
+	h.positions = positions{}
 	for d.NextBlock(0) {
 		var err error
 		switch d.Val() {
@@ -145,6 +147,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "authorization":
 			err = h.parseAuthorization(d)
 		case "enrich_authorization":
+			h.positions.set(nil, "enrich_authorization", d)
 			err = parseString(d, &h.EnrichAuthorization)
 		case "workflow":
 			err = h.parseWorkflow(d)
@@ -172,12 +175,17 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // this runs once the whole block is read.
 func (h *Handler) checkReferences() error {
 	if h.EnrichAuthorization != "" && h.Authorizations[h.EnrichAuthorization] == nil {
-		return fmt.Errorf("enrich_authorization '%s': authorization is not defined", h.EnrichAuthorization)
+		return fmt.Errorf("enrich_authorization '%s': authorization is not defined, at %s", h.EnrichAuthorization, h.positions.of(nil, "enrich_authorization"))
 	}
 	for _, l := range [][]*dispatch.Webhook{h.EventHandlers, h.ValidationActions, h.SubmitActions} {
 		for _, wh := range l {
 			if err := h.checkWebhookReferences(wh); err != nil {
-				return fmt.Errorf("%v, at %s", err, h.positions[wh])
+				var ref *referenceError
+				option := ""
+				if errors.As(err, &ref) {
+					option = ref.option
+				}
+				return fmt.Errorf("%v, at %s", err, h.positions.of(wh, option))
 			}
 		}
 	}
@@ -186,13 +194,34 @@ func (h *Handler) checkReferences() error {
 
 func (h *Handler) checkWebhookReferences(wh *dispatch.Webhook) error {
 	if wh.Authorization != "" && h.Authorizations[wh.Authorization] == nil {
-		return fmt.Errorf("%s '%s': authorization '%s' is not defined", wh.Kind, wh.Name, wh.Authorization)
+		return &referenceError{fmt.Sprintf("%s '%s': authorization '%s' is not defined", wh.Kind, wh.Name, wh.Authorization), "authorization"}
 	}
 	if wh.Kind == dispatch.KindEventHandler {
 		return nil
 	}
 	probe := *wh
 	return h.resolveWorkflow(&probe)
+}
+
+// positions records, as file:line, where the Caddyfile sets each webhook
+// option and enrich_authorization, by webhook (nil for the cms_webhooks
+// block) and option ("" for the webhook's first line), so that a reference
+// checked after the block names the line that makes it.
+type positions map[*dispatch.Webhook]map[string]string
+
+func (p positions) set(wh *dispatch.Webhook, option string, d *caddyfile.Dispenser) {
+	if p[wh] == nil {
+		p[wh] = map[string]string{}
+	}
+	p[wh][option] = fmt.Sprintf("%s:%d", d.File(), d.Line())
+}
+
+// of returns where an option was set, or else where its webhook begins.
+func (p positions) of(wh *dispatch.Webhook, option string) string {
+	if at, ok := p[wh][option]; ok {
+		return at
+	}
+	return p[wh][""]
 }
 
 func (h *Handler) parseWordPress(d *caddyfile.Dispenser) error {
@@ -578,15 +607,13 @@ func (h *Handler) parseWebhook(d *caddyfile.Dispenser, kind dispatch.Kind, list 
 		return d.Errf("%s needs a name", kind)
 	}
 	wh := &dispatch.Webhook{Name: d.Val(), Kind: kind}
-	if h.positions == nil {
-		h.positions = map[*dispatch.Webhook]string{}
-	}
-	h.positions[wh] = fmt.Sprintf("%s:%d", d.File(), d.Line())
+	h.positions.set(wh, "", d)
 	if d.NextArg() {
 		return d.ArgErr()
 	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		opt := d.Val()
+		h.positions.set(wh, opt, d)
 		if err := parseWebhookOption(d, kind, wh, opt); err != nil {
 			return err
 		}
@@ -604,7 +631,7 @@ func (h *Handler) parseWebhook(d *caddyfile.Dispenser, kind dispatch.Kind, list 
 		missing = "give exactly one of command and state"
 	}
 	if missing != "" {
-		return fmt.Errorf("%s '%s': %s, at %s", kind, wh.Name, missing, h.positions[wh])
+		return fmt.Errorf("%s '%s': %s, at %s", kind, wh.Name, missing, h.positions.of(wh, ""))
 	}
 	*list = append(*list, wh)
 	return nil

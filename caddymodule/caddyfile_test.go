@@ -533,13 +533,19 @@ func TestCaddyfileErrorsNameValueAndLine(t *testing.T) {
 			name:     "undefined authorization",
 			input:    "cms_webhooks {\n\tevent_handler search {\n\t\tevents item:saved\n\t\turl https://search.example.test/\n\t\tauthorization search-auth\n\t}\n}",
 			wantText: []string{"event_handler 'search'", "authorization 'search-auth' is not defined"},
-			wantLine: 2,
+			wantLine: 5,
+		},
+		{
+			name:     "undefined enrich_authorization",
+			input:    "cms_webhooks {\n\tbudget 5s\n\tenrich_authorization service_acount\n}",
+			wantText: []string{"enrich_authorization 'service_acount'", "is not defined"},
+			wantLine: 3,
 		},
 		{
 			name:     "validation action with unknown command",
 			input:    workflowBlock + "\tvalidation_action check {\n\t\tcommand publish\n\t\turl http://127.0.0.1:9000/v\n\t}\n}",
 			wantText: []string{"validation_action", "check", "has no command", "publish"},
-			wantLine: 8,
+			wantLine: 9,
 		},
 		{
 			name:     "api_key placement",

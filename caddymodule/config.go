@@ -105,22 +105,32 @@ func replaceSecret(repl *caddy.Replacer, field *string) error {
 func (h *Handler) resolveWorkflow(wh *dispatch.Webhook) error {
 	if wh.Workflow == "" {
 		if len(h.Workflows) != 1 {
-			return fmt.Errorf("%s %q: name its workflow, because %d workflows are defined", wh.Kind, wh.Name, len(h.Workflows))
+			return &referenceError{fmt.Sprintf("%s %q: name its workflow, because %d workflows are defined", wh.Kind, wh.Name, len(h.Workflows)), ""}
 		}
 		wh.Workflow = h.Workflows[0].Name
 	}
 	w := h.workflow(wh.Workflow)
 	if w == nil {
-		return fmt.Errorf("%s %q: workflow %q is not defined", wh.Kind, wh.Name, wh.Workflow)
+		return &referenceError{fmt.Sprintf("%s %q: workflow %q is not defined", wh.Kind, wh.Name, wh.Workflow), "workflow"}
 	}
 	if wh.Command != "" && w.Command(wh.Command) == nil {
-		return fmt.Errorf("%s %q: workflow %q has no command %q", wh.Kind, wh.Name, w.Name, wh.Command)
+		return &referenceError{fmt.Sprintf("%s %q: workflow %q has no command %q", wh.Kind, wh.Name, w.Name, wh.Command), "command"}
 	}
 	if wh.State != "" && w.State(wh.State) == nil {
-		return fmt.Errorf("%s %q: workflow %q has no state %q", wh.Kind, wh.Name, w.Name, wh.State)
+		return &referenceError{fmt.Sprintf("%s %q: workflow %q has no state %q", wh.Kind, wh.Name, w.Name, wh.State), "state"}
 	}
 	return nil
 }
+
+// referenceError is a webhook's reference to something the configuration
+// does not define, with the webhook option that makes it ("" for the
+// webhook as a whole), so that a Caddyfile error can name that line.
+type referenceError struct {
+	message string
+	option  string
+}
+
+func (e *referenceError) Error() string { return e.message }
 
 func (h *Handler) workflow(name string) *dispatch.Workflow {
 	for _, w := range h.Workflows {

@@ -112,7 +112,7 @@ type Handler struct {
 	Delivery *DeliveryConfig `json:"delivery,omitempty"`
 
 	classifier classifier
-	positions  map[*dispatch.Webhook]string
+	positions  positions
 	auths      map[string]*dispatch.Authorization
 	dispatcher *dispatch.Dispatcher
 	poolKey    string

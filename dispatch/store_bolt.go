@@ -55,7 +55,7 @@ func OpenBoltStore(path string) (*BoltStore, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("opening delivery queue %s: the file is locked by another process; two Caddy instances cannot share one data directory", path)
+			return nil, fmt.Errorf("opening delivery queue %s: the file is locked by another process; two Caddy instances cannot share one data directory, and caddy validate cannot check a configuration against the data directory of a running Caddy (use caddy reload, or validate before starting)", path)
 		}
 		return nil, fmt.Errorf("opening delivery queue %s: %v", path, err)
 	}
