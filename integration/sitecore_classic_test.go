@@ -290,6 +290,12 @@ func sendSelected(command, ws string, ids []string) string {
 	return form
 }
 
+// serviceAccount is the Caddyfile lines that let the sidecar read the
+// Authoring API with a token of its own, as a cookie-signed editor cannot.
+func serviceAccount() string {
+	return fmt.Sprintf("authorization service {\n\tbearer %s\n}\nenrich_authorization service\n", scToken(scEditor))
+}
+
 // rejectItem makes the validator reject the command for one item and
 // accept it for the others.
 func rejectItem(legal *validator, id, message string) {
@@ -328,7 +334,7 @@ func TestWorkboxSendAllValidatesEachItem(t *testing.T) {
 		legal, team := newValidator(t), newReceiver(t)
 		lines := classicWorkflow(legal.receiver, team)
 		if service {
-			lines += fmt.Sprintf("\nauthorization service {\n\tbearer %s\n}\nenrich_authorization service", scToken(scEditor))
+			lines += "\n" + serviceAccount()
 		}
 		s := startSitecoreSidecar(t, lines)
 		return s, legal, team, s.submittedArticles(t, "regatta", "market", "concert")
@@ -408,7 +414,7 @@ func TestWorkboxSendAllValidatesEachItem(t *testing.T) {
 func TestWorkboxBulkPartlyRunFiresForMoved(t *testing.T) {
 	legal, team := newValidator(t), newReceiver(t)
 	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team)+
-		fmt.Sprintf("\nauthorization service {\n\tbearer %s\n}\nenrich_authorization service", scToken(scEditor)))
+		"\n"+serviceAccount())
 	var ids []string
 	for _, name := range []string{"regatta", "market", "concert"} {
 		ids = append(ids, s.newArticle(t, name))
@@ -689,15 +695,11 @@ func TestContentEditorSaveWithWarningAsks(t *testing.T) {
 // of the new version, which neither request nor response shows.
 func TestContentEditorAddVersionFiresVersionAdded(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`authorization service {
-	bearer %s
-}
-enrich_authorization service
-event_handler "Search index" {
+	s := startSitecoreSidecar(t, serviceAccount()+fmt.Sprintf(`event_handler "Search index" {
 	events item:versionAdded
 	url %s
 	enrich
-}`, scToken(scEditor), rc.URL("/search")))
+}`, rc.URL("/search")))
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	form := "&__PARAMETERS=" + escapeJS("item:addversion") + "&__ISEVENT=1" +
 		"&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(sitecore.HarbourFestivalID)+"?lang=en&ver=1")
@@ -734,6 +736,34 @@ func TestContentEditorSortFiresSortOrderChanged(t *testing.T) {
 		t.Fatalf("__Sortorder of the article %q and of the one before it %q, want 100 and 200", moved, other)
 	}
 	rc.waitFor(t, "item:sortorderchanged", scEvent("item:sortorderchanged", last))
+}
+
+// TestContentEditorDeleteChildrenFiresPerChild deletes the children of
+// News from the Content Editor (item:deletechildren, after its Confirm
+// dialog). The request names only News, so the sidecar reads its children
+// before forwarding, and item:deleted fires for each child, not for News.
+func TestContentEditorDeleteChildrenFiresPerChild(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, serviceAccount()+fmt.Sprintf(`event_handler "Search index" {
+	events item:deleted
+	url %s
+}`, rc.URL("/search")))
+	regatta := s.newArticle(t, "regatta")
+	s.throughDialog(t, "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1", "item:deletechildren(id="+scBraced(sitecore.NewsID)+")", "yes")
+	if _, ok := s.emu.Item(sitecore.NewsID); !ok {
+		t.Fatal("News itself was deleted")
+	}
+	for _, id := range []string{sitecore.HarbourFestivalID, regatta} {
+		if _, ok := s.emu.Item(id); ok {
+			t.Fatalf("child %s is still there", id)
+		}
+		deleted := rc.waitFor(t, "item:deleted of "+id, scEvent("item:deleted", id))
+		wantStrings(t, "item:deleted", deleted.JSON, map[string]string{"Item.ParentId": sitecore.NewsID})
+	}
+	s.caddy.waitListed(t, "state=delivered", 2, deliveryWait)
+	if list := s.caddy.listDeliveries(t, "item="+sitecore.NewsID); len(list) != 0 {
+		t.Errorf("deliveries for News, which stays: %+v", list)
+	}
 }
 
 // TestContentEditorMoveAndDuplicateFireEvents moves an article under Home
@@ -801,15 +831,11 @@ func TestContentEditorCreateFiresAdded(t *testing.T) {
 // carries the id that the emulator gave the new item.
 func TestContentEditorNewItemsEnrichedWithIds(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`authorization service {
-	bearer %s
-}
-enrich_authorization service
-event_handler "Search index" {
+	s := startSitecoreSidecar(t, serviceAccount()+fmt.Sprintf(`event_handler "Search index" {
 	events item:added item:copied
 	url %s
 	enrich
-}`, scToken(scEditor), rc.URL("/search")))
+}`, rc.URL("/search")))
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	run := func(message, answer string) {
 		t.Helper()
@@ -841,14 +867,11 @@ event_handler "Search index" {
 // and a data source already approved is neither validated nor fired.
 func TestRibbonCommandRunsOnDatasources(t *testing.T) {
 	legal, team := newValidator(t), newReceiver(t)
-	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team)+fmt.Sprintf(`
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team)+`
 sitecore {
 	datasource_items
 }
-authorization service {
-	bearer %s
-}
-enrich_authorization service`, scToken(scEditor)))
+`+serviceAccount())
 
 	promo, teaser, archived := s.newArticle(t, "promo"), s.newArticle(t, "teaser"), s.newArticle(t, "archived")
 	for _, command := range []string{sitecore.SubmitCommandID, sitecore.ApproveCommandID} {

@@ -55,6 +55,7 @@ var itemMessages = map[string]itemMessage{
 	"item:save":            {events: []string{dispatch.EventItemSaved}},
 	"contenteditor:save":   {events: []string{dispatch.EventItemSaved}},
 	"item:delete":          {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm},
+	"item:deletechildren":  {events: []string{dispatch.EventItemDeleting, dispatch.EventItemDeleted}, result: resultConfirm, children: true},
 	"item:rename":          {events: []string{dispatch.EventItemRenamed}, result: resultName},
 	"item:deleteversion":   {events: []string{dispatch.EventItemVersionRemoved}, result: resultConfirm},
 	"item:addversion":      {events: []string{dispatch.EventItemVersionAdded}, newVersion: true},
@@ -95,6 +96,11 @@ type itemMessage struct {
 	// neither request nor response, so it stays 0 (unknown) unless an
 	// enrichment reads the item's latest version.
 	newVersion bool
+
+	// children is set when the message acts on the children of the item
+	// it names, which the request does not list: they are read from the
+	// CMS before forwarding.
+	children bool
 }
 
 const (
@@ -251,6 +257,11 @@ func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, ses
 	}
 	if im.result != "" {
 		op.Detail.(*detail).opensDialog = true
+	}
+	if im.children {
+		// The item itself stays, so only its children, once read, fire.
+		op.Events = nil
+		op.Lookups = append(op.Lookups, c.childrenRead(it, im))
 	}
 	if resumes {
 		// item:save(postaction=pipeline:resume(pipelineId=...)) is the

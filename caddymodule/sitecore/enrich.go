@@ -62,7 +62,7 @@ var readsBefore = map[string]bool{
 	"updateItem": true, "deleteItem": true, "renameItem": true, "moveItem": true,
 	"deleteItemVersion": true, "executeWorkflowCommand": true,
 	"item:save": true, "contenteditor:save": true,
-	"item:delete": true, "item:deleteversion": true, "item:rename": true, "item:moveto": true,
+	"item:delete": true, "item:deletechildren": true, "item:deleteversion": true, "item:rename": true, "item:moveto": true,
 	"ExperienceEditor.Save.CallServerSavePipeline": true,
 }
 
@@ -85,7 +85,7 @@ func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 		d := op.Detail.(*detail)
 		d.before = item
 		switch d.mutation {
-		case "executeWorkflowCommand", "delete", "deleteItem", "deleteItemVersion", "item:delete", "item:deleteversion":
+		case "executeWorkflowCommand", "delete", "deleteItem", "deleteItemVersion", "item:delete", "item:deletechildren", "item:deleteversion":
 			// The item does not change its content here, or is gone
 			// after the write, so the read before is the item.
 			fillFromRead(&op.Item, item)
@@ -98,7 +98,7 @@ func (c *Classifier) EnrichBefore(op *dispatch.Operation) []dispatch.Lookup {
 func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 	d := op.Detail.(*detail)
 	switch d.mutation {
-	case "delete", "deleteItem", "deleteItemVersion", "executeWorkflowCommand", "item:delete", "item:deleteversion":
+	case "delete", "deleteItem", "deleteItemVersion", "executeWorkflowCommand", "item:delete", "item:deletechildren", "item:deleteversion":
 		return nil
 	}
 	if op.Item.ID == "" && op.Item.Path == "" && d.parentPath != "" {
@@ -164,6 +164,39 @@ func (c *Classifier) placeReads(op *dispatch.Operation) []dispatch.Lookup {
 		break
 	}
 	return lookups
+}
+
+// childrenQuery reads the children of an item.
+//
+// NOTE: how many children the Authoring API's children connection returns
+// without paging arguments is unconfirmed; children beyond its first page
+// fire nothing.
+const childrenQuery = `query CmsWebhooksChildren($where: ItemQueryInput) {
+  item(where: $where) { children { nodes { itemId name path } } }
+}`
+
+// childrenRead builds the read of the children of the item that a
+// message acts on, and replaces its operation with one per child, each
+// with the message's events and dialog.
+func (c *Classifier) childrenRead(parent dispatch.Item, im itemMessage) dispatch.Lookup {
+	return c.authoringRead(queryBody(childrenQuery, parent), "item", func(op *dispatch.Operation, item gjson.Result) {
+		d := op.Detail.(*detail)
+		for _, child := range item.Get("children.nodes").Array() {
+			it := dispatch.Item{
+				ID:       normalizeID(child.Get("itemId").String()),
+				Name:     child.Get("name").String(),
+				Path:     child.Get("path").String(),
+				ParentID: parent.ID,
+				Language: parent.Language,
+			}
+			perChild := &dispatch.Operation{Item: it, Detail: &detail{api: apiShell, mutation: d.mutation, batch: -1,
+				session: d.session, dialogResult: d.dialogResult, opensDialog: d.opensDialog}}
+			for _, e := range im.events {
+				perChild.AddEvent(dispatch.Event{Name: e})
+			}
+			op.Fanout = append(op.Fanout, perChild)
+		}
+	})
 }
 
 // queryBody returns a GraphQL request for a query about one item version.

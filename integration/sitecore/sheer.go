@@ -123,6 +123,10 @@ type sheerPipeline struct {
 	target        sheerTarget
 	stage         pipelineStage
 	commentNeeded bool
+
+	// children is set when a delete removes the target's children, not
+	// the target.
+	children bool
 }
 
 // sheerRequest is the postback being served, with its user and session.
@@ -196,7 +200,9 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 	case page == contentEditorPage && name == "contenteditor:save":
 		e.saveContextItem(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:delete":
-		e.startItemDelete(req, contextTarget(msg, postback))
+		e.startItemDelete(req, contextTarget(msg, postback), false)
+	case page == contentEditorPage && name == "item:deletechildren":
+		e.startItemDelete(req, contextTarget(msg, postback), true)
 	case page == contentEditorPage && name == "item:rename":
 		e.startItemRename(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:duplicate":

@@ -11,6 +11,7 @@ package sitecore
 
 import (
 	"fmt"
+	"slices"
 
 	sheerui "github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
 )
@@ -69,14 +70,17 @@ func (e *Emulator) saveContextItem(req *sheerRequest, target sheerTarget) {
 	writeSheer(req.w, e.refreshCommand(req))
 }
 
-// startItemDelete handles item:delete by starting a client pipeline with
-// the Confirm dialog.
-func (e *Emulator) startItemDelete(req *sheerRequest, target sheerTarget) {
+// startItemDelete handles item:delete, and with children item:deletechildren,
+// by starting a client pipeline with the Confirm dialog.
+//
+// NOTE: that item:deletechildren confirms with the same dialog as
+// item:delete is an assumption; no recorded response shows it.
+func (e *Emulator) startItemDelete(req *sheerRequest, target sheerTarget, children bool) {
 	if _, _, _, ok := e.resolveSheerTarget(target); !ok {
 		writeSheer(req.w)
 		return
 	}
-	id := e.addPipeline(req.session, &sheerPipeline{page: req.page, target: target, stage: awaitingDeleteConfirm})
+	id := e.addPipeline(req.session, &sheerPipeline{page: req.page, target: target, stage: awaitingDeleteConfirm, children: children})
 	writeSheer(req.w,
 		sheerCommand{Command: "SetPipeline", Value: id},
 		sheerCommand{Command: "Confirm", Value: sheerDeleteQuestion, Response: "true"})
@@ -124,9 +128,15 @@ func (e *Emulator) resumeItemPipeline(req *sheerRequest, key, id string, pipelin
 			writeSheer(req.w)
 			return
 		}
-		if err := e.store.deleteItem(it); err != nil {
-			writeSheer(req.w, sheerCommand{Command: "Alert", Value: err.Error()})
-			return
+		doomed := []*item{it}
+		if pipeline.children {
+			doomed = slices.Clone(it.children)
+		}
+		for _, child := range doomed {
+			if err := e.store.deleteItem(child); err != nil {
+				writeSheer(req.w, sheerCommand{Command: "Alert", Value: err.Error()})
+				return
+			}
 		}
 		writeSheer(req.w, e.refreshCommand(req))
 
