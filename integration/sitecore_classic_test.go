@@ -72,7 +72,7 @@ func (s *scCMS) shellPost(t *testing.T, page, form string) (int, string) {
 }
 
 // throughDialog posts a message that opens a dialog, then the
-// continuation with the dialog's answer, and fails the test unless both
+// continuation with the dialog result, and fails the test unless both
 // succeed.
 func (s *scCMS) throughDialog(t *testing.T, page, message, answer string) {
 	t.Helper()
@@ -152,7 +152,7 @@ func TestContentEditorCommandValidatedWithComment(t *testing.T) {
 
 // TestContentEditorCommandWithUnsavedEdits runs Approve, which needs no
 // comment here (ui=1), from a Content Editor with unsaved edits, so
-// Sitecore first asks whether to save. A yes is posted as an item:save
+// Sitecore first prompts whether to save. A yes is posted as an item:save
 // that resumes the command, which runs in that request: the validator's
 // rejection blocks it, with the save. A no runs the command in the
 // continuation, validated again, and it approves the item.
@@ -639,9 +639,9 @@ reverse_proxy %s`, emu.token, rc.URL("/search"), emu.srv.Listener.Addr())
 }
 
 // TestContentEditorSaveWithWarningAsks saves an item that has a validation
-// warning, so the save pipeline asks whether to save anyway: an answer of
-// no saves nothing and fires nothing, and a yes saves the item and fires
-// one item:saved, from the continuation.
+// warning, so the save pipeline prompts whether to save anyway. A no
+// saves nothing and fires nothing. A yes saves the item and fires one
+// item:saved, from the continuation.
 func TestContentEditorSaveWithWarningAsks(t *testing.T) {
 	rc := newReceiver(t)
 	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
@@ -825,9 +825,9 @@ func TestContentEditorCreateFiresAdded(t *testing.T) {
 }
 
 // TestContentEditorNewItemsEnrichedWithIds creates, duplicates and copies
-// items from the Content Editor with an enriching event handler: neither
+// items from the Content Editor with an enriching event handler. Neither
 // request nor response names the new item, so the sidecar reads where it
-// goes before the write and the item by its path after, and each payload
+// goes before the write and the item by its path after. Each payload
 // carries the id that the emulator gave the new item.
 func TestContentEditorNewItemsEnrichedWithIds(t *testing.T) {
 	rc := newReceiver(t)
