@@ -253,7 +253,7 @@ func TestAddMasterCreatesUnderItem(t *testing.T) {
 
 // TestSendAllReadsItemsPageByPage pins the read of "send all": a search
 // of the state's id as the index stores it, a second page while the total
-// says more, a version whose stored state differs from the index skipped,
+// reports more, a version whose stored state differs from the index skipped,
 // and then one command per item version read, each from the state.
 func TestSendAllReadsItemsPageByPage(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
@@ -352,9 +352,9 @@ func TestBulkAlertConfirmsEachItem(t *testing.T) {
 }
 
 // TestRibbonDatasourcesFromLayout pins the data sources of the Experience
-// Editor's workflow command: read from both layouts (by id, by path and
-// below the page), the page item skipped, each data source's state read,
-// and a data source that is in no workflow state dropped. After a response
+// Editor's workflow command. They are read from both layouts (by id, by
+// path and below the page), without the page item. Each data source's
+// state is read, and one in no workflow state is dropped. After a response
 // without an alert, the page succeeds at once, and a data source only once
 // its state has changed, since Sitecore skips those whose state lacks the
 // command.
@@ -415,9 +415,9 @@ func TestRibbonDatasourcesFromLayout(t *testing.T) {
 }
 
 // TestRibbonDatasourcesThroughDialog pins the comment dialog of the
-// Experience Editor's workflow command with data sources: the first
-// request runs nothing, and its continuation runs the command on the page
-// and on the data source in a workflow state, with the comment, even
+// Experience Editor's workflow command with data sources. The first
+// request runs nothing. Its continuation runs the command, with the
+// comment, on the page and on the data source in a workflow state, even
 // though another data source is in none.
 func TestRibbonDatasourcesThroughDialog(t *testing.T) {
 	c := sitecore.New(sitecore.Config{DatasourceItems: true})
@@ -450,7 +450,7 @@ func TestRibbonDatasourcesThroughDialog(t *testing.T) {
 }
 
 // modifiedWorkflow is example A's item:workflow message sent with unsaved
-// edits (__MODIFIED=1), so Sitecore first asks whether to save.
+// edits (__MODIFIED=1), so Sitecore first prompts whether to save.
 func modifiedWorkflow(ui string) string {
 	return strings.Replace(workflowParams(ui), "&__MODIFIED=", "&__MODIFIED=1", 1) + currentItem
 }
