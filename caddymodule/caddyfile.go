@@ -55,6 +55,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			session_cookies     <name...>
 //			dialog_timeout      <duration>
 //			validate_on_first_request
+//			workbox_bulk_comment
+//			block_send_all
 //			shell_path          <path>
 //			speak_path          <path>
 //			workflow_message    <name> [id=<key>] [language=<key>] [version=<key>] [command=<key>] [asks_to_save]
@@ -260,7 +262,19 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
+	flags := map[string]*bool{
+		"datasource_items":          &h.Sitecore.DatasourceItems,
+		"validate_on_first_request": &h.Sitecore.ValidateOnFirstRequest,
+		"workbox_bulk_comment":      &h.Sitecore.WorkboxBulkComment,
+		"block_send_all":            &h.Sitecore.BlockSendAll,
+	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if flag, ok := flags[d.Val()]; ok {
+			if err := parseFlag(d, flag); err != nil {
+				return err
+			}
+			continue
+		}
 		var dst *string
 		switch d.Val() {
 		case "item_service_path":
@@ -281,16 +295,6 @@ func (h *Handler) parseSitecore(d *caddyfile.Dispenser) error {
 			dst = &h.Sitecore.SpeakPath
 		case "workflow_message":
 			if err := parseWorkflowMessage(d, h.Sitecore); err != nil {
-				return err
-			}
-			continue
-		case "datasource_items":
-			if err := parseFlag(d, &h.Sitecore.DatasourceItems); err != nil {
-				return err
-			}
-			continue
-		case "validate_on_first_request":
-			if err := parseFlag(d, &h.Sitecore.ValidateOnFirstRequest); err != nil {
 				return err
 			}
 			continue

@@ -50,7 +50,7 @@ func (h *Handler) checkCommands(ctx context.Context, ops []*dispatch.Operation) 
 			continue
 		}
 		if op.StatusChange.ItemsUnknown && h.validatesCommand(w, t.Command.Name) {
-			return &block{message: fmt.Sprintf("command %q runs on every item in a state, and those items could not be read from the CMS, so its validation actions cannot run; select the items instead", t.Command.Name)}
+			return &block{message: fmt.Sprintf("command %q also runs on items that the request does not list, and those could not be read from the CMS (see enrich_authorization), so its validation actions cannot run", t.Command.Name)}
 		}
 		for _, wh := range h.ValidationActions {
 			if wh.Disabled || wh.Workflow != w.Name || wh.Command != t.Command.Name {

@@ -17,8 +17,9 @@ import (
 // maxLookupBody bounds the response of a lookup that is kept.
 const maxLookupBody = 1 << 20
 
-// maxLookups bounds the reads of one operation, pages included.
-const maxLookups = 64
+// maxLookups bounds the reads of one operation, pages and per-item reads
+// included: 1,000 data sources of a page, or 500,000 items of a state.
+const maxLookups = 1024
 
 // lookupDropHeaders are request headers that do not belong on a lookup: it
 // has no body, must not be conditional or partial, and is read as plain

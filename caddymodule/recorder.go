@@ -2,9 +2,12 @@ package caddymodule
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -61,19 +64,62 @@ func (t *teeRecorder) Status() int {
 }
 
 // captured returns the kept prefix, decompressed when the CMS compressed
-// its response with gzip.
+// its response with gzip or deflate.
 func (t *teeRecorder) captured() []byte {
-	if !strings.EqualFold(t.Header().Get("Content-Encoding"), "gzip") {
+	var zr io.Reader
+	switch encoding := strings.ToLower(strings.TrimSpace(t.Header().Get("Content-Encoding"))); encoding {
+	case "", "identity":
 		return t.buf.Bytes()
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(t.buf.Bytes()))
-	if err != nil {
+	case "gzip", "x-gzip":
+		r, err := gzip.NewReader(bytes.NewReader(t.buf.Bytes()))
+		if err != nil {
+			return nil
+		}
+		zr = r
+	case "deflate":
+		// HTTP's deflate is a zlib stream, though some servers send raw
+		// deflate data.
+		if r, err := zlib.NewReader(bytes.NewReader(t.buf.Bytes())); err == nil {
+			zr = r
+		} else {
+			zr = flate.NewReader(bytes.NewReader(t.buf.Bytes()))
+		}
+	default:
 		return nil
 	}
 	// A prefix ends inside the stream, so the error at its end is
 	// expected; what was decompressed until then is kept.
 	out, _ := io.ReadAll(io.LimitReader(zr, t.limit))
 	return out
+}
+
+// readableEncodings are the content codings whose responses the handler can
+// read, in the spelling of Accept-Encoding.
+var readableEncodings = []string{"gzip", "x-gzip", "deflate", "identity"}
+
+// limitEncodings removes from a classified request's Accept-Encoding the
+// codings that the handler cannot decompress, such as br and zstd, so that
+// the CMS responds in one it can read. The client, which offered them all,
+// reads any of them.
+func limitEncodings(r *http.Request) {
+	offered := r.Header.Values("Accept-Encoding")
+	if len(offered) == 0 {
+		return
+	}
+	var kept []string
+	for _, line := range offered {
+		for _, token := range strings.Split(line, ",") {
+			name, _, _ := strings.Cut(strings.TrimSpace(token), ";")
+			if slices.Contains(readableEncodings, strings.ToLower(strings.TrimSpace(name))) {
+				kept = append(kept, strings.TrimSpace(token))
+			}
+		}
+	}
+	if len(kept) == 0 {
+		r.Header.Del("Accept-Encoding")
+		return
+	}
+	r.Header.Set("Accept-Encoding", strings.Join(kept, ", "))
 }
 
 // Unwrap lets http.ResponseController reach the client's writer.

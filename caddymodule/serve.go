@@ -54,6 +54,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// stays, so the client leaving must not cancel reading the CMS's
 	// response, or its events would be lost. reverse_proxy's own timeouts
 	// still bound the exchange.
+	limitEncodings(r)
 	rec := newTeeRecorder(w, h.MaxResponse)
 	err = next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
 	if err != nil && (rec.status < 200 || rec.status > 299) {

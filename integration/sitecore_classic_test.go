@@ -150,6 +150,36 @@ func TestContentEditorCommandValidatedWithComment(t *testing.T) {
 	}
 }
 
+// TestContinuationCannotSkipValidation posts the comment dialog's
+// continuation of a rejected Approve in the two ways that once passed
+// unchecked: with an empty comment, which Sitecore runs like any other,
+// and the same continuation again after its 409, which Sitecore still
+// waits for. Both are validated and blocked, and the item keeps its state.
+func TestContinuationCannotSkipValidation(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	s.submit(t, sitecore.HarbourFestivalID)
+	legal.reject("Legal review is missing for this page.")
+
+	status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
+	m := pipelineID.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("Approve: status %d, body %.300s; want the comment dialog", status, body)
+	}
+	for i, try := range []string{"empty comment", "the same again"} {
+		if status, body := s.shellPost(t, page, "&__RESULT=&__PIPELINE="+m[1]); status != http.StatusConflict {
+			t.Errorf("%s: status %d, body %q; want 409", try, status, body)
+		}
+		if calls := len(legal.receiver.all()); calls != i+1 {
+			t.Errorf("%s: validator called %d times in all, want %d", try, calls, i+1)
+		}
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("the item is in %s, want Awaiting Approval", state.ID)
+	}
+}
+
 // TestContentEditorCommandWithUnsavedEdits runs Approve, which needs no
 // comment here (ui=1), from a Content Editor with unsaved edits, so
 // Sitecore first prompts whether to save. A yes is posted as an item:save
@@ -160,8 +190,7 @@ func TestContentEditorCommandWithUnsavedEdits(t *testing.T) {
 	legal, team := newValidator(t), newReceiver(t)
 	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
-	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
-		sitecore.SubmitCommandID, sitecore.HarbourFestivalID))
+	s.submit(t, sitecore.HarbourFestivalID)
 	current := "&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(sitecore.HarbourFestivalID)+"?lang=en&ver=1")
 	saveFirst := func() string {
 		t.Helper()
@@ -212,8 +241,7 @@ func TestValidateOnFirstRequestSurvivesLostTracking(t *testing.T) {
 	}
 	s.caddy = startCaddy(t, caddyOptions{site: site("10s")})
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
-	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
-		sitecore.SubmitCommandID, sitecore.HarbourFestivalID))
+	s.submit(t, sitecore.HarbourFestivalID)
 
 	legal.reject("Legal review is missing for this page.")
 	if status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0")); status != http.StatusConflict || body != "Legal review is missing for this page." {
@@ -263,6 +291,14 @@ func TestWorkboxBulkApproveBlockedByOne(t *testing.T) {
 	}
 }
 
+// submit runs Submit on version 1 in English of an item directly on the
+// CM, without the sidecar.
+func (s *scCMS) submit(t *testing.T, id string) {
+	t.Helper()
+	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
+		sitecore.SubmitCommandID, id))
+}
+
 // submittedArticles creates news articles and submits each directly on the
 // CM, so that they wait in Awaiting Approval, and returns their ids.
 func (s *scCMS) submittedArticles(t *testing.T, names ...string) []string {
@@ -270,8 +306,7 @@ func (s *scCMS) submittedArticles(t *testing.T, names ...string) []string {
 	var ids []string
 	for _, name := range names {
 		id := s.newArticle(t, name)
-		s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
-			sitecore.SubmitCommandID, id))
+		s.submit(t, id)
 		ids = append(ids, id)
 	}
 	return ids
@@ -420,8 +455,7 @@ func TestWorkboxBulkPartlyRunFiresForMoved(t *testing.T) {
 		ids = append(ids, s.newArticle(t, name))
 	}
 	stale := ids[1]
-	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
-		sitecore.SubmitCommandID, stale))
+	s.submit(t, stale)
 
 	status, body := s.shellPost(t, workboxPage, sendSelected(sitecore.SubmitCommandID, sitecore.DraftStateID, ids))
 	if status != http.StatusOK || strings.Count(body, `"Alert"`) != 1 {
@@ -508,8 +542,7 @@ func TestExperienceEditorSaveFiresSaved(t *testing.T) {
 func TestExperienceEditorRibbonCommandBlocked(t *testing.T) {
 	legal, team := newValidator(t), newReceiver(t)
 	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
-	s.direct(t, fmt.Sprintf(`mutation { executeWorkflowCommand(input: {commandId: %q, item: {itemId: %q, language: "en", version: 1}}) { successful } }`,
-		sitecore.SubmitCommandID, sitecore.HarbourFestivalID))
+	s.submit(t, sitecore.HarbourFestivalID)
 
 	page := "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx?sc_speakribbon=1&id=" + url.QueryEscape(scBraced(sitecore.HarbourFestivalID)) + "&la=en&db=master"
 	msg := fmt.Sprintf("webedit:workflowwithdatasourceitems(id=%s,language=en,version=1,commandid=%s,workflowid=%s,ui=1,suppresscomment=1)",

@@ -114,14 +114,14 @@ const (
 var defaultSessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".ASPXAUTH"}
 
 // sessionOf returns the editor session of a request.
-func (c *Classifier) sessionOf(r *http.Request) string {
-	var parts []string
+func (c *Classifier) sessionOf(r *http.Request) editorSession {
+	session := editorSession{}
 	for _, name := range c.cfg.SessionCookies {
-		if c, err := r.Cookie(name); err == nil {
-			parts = append(parts, c.Value)
+		if cookie, err := r.Cookie(name); err == nil && cookie.Value != "" {
+			session[name] = cookie.Value
 		}
 	}
-	return strings.Join(parts, "|")
+	return session
 }
 
 // classifyShell reads a Sheer UI postback that runs, or prepares, a
@@ -133,10 +133,21 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	}
 	session := c.sessionOf(r)
 
-	if pb.IsContinuation() {
-		return c.resume(session, pb.Pipeline, pb.Result)
+	if !pb.IsContinuation() {
+		return c.classifyMessage(pb, session)
 	}
+	ops := c.resume(session, pb.Pipeline, pb.Result)
+	if pb.Parameters != "" {
+		// Which of the two the server runs, when a continuation also
+		// carries a message, is not known, so both are checked.
+		ops = append(ops, c.classifyMessage(pb, session)...)
+	}
+	return ops
+}
 
+// classifyMessage reads the message of a postback that is not a
+// continuation, or not only one.
+func (c *Classifier) classifyMessage(pb *Postback, session editorSession) []*dispatch.Operation {
 	m, err := pb.Message()
 	if err != nil {
 		var syntax *MessageSyntaxError
@@ -161,7 +172,9 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	}
 
 	command := m.Get(keys.command)
-	uncommented := m.Get("ui") == "1" || m.Get("suppresscomment") == "1"
+	// Sitecore tests both flags for "1". Surrounding spaces are ignored,
+	// so that a command predicted to run at once is validated at once.
+	uncommented := strings.TrimSpace(m.Get("ui")) == "1" || strings.TrimSpace(m.Get("suppresscomment")) == "1"
 	runsNow := uncommented
 	if keys.checksModified && pb.Modified {
 		runsNow = false
@@ -179,7 +192,7 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 		// The Workbox runs the command only on items still in the
 		// state ws, so that is the state they leave.
 		fromState = normalizeID(m.Get("ws"))
-		runsNow = true
+		runsNow = !c.cfg.WorkboxBulkComment
 	default:
 		items = append(items, shellItem(m.Get(keys.id), m.Get(keys.language), m.Get(keys.version)))
 	}
@@ -187,7 +200,11 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 	var ops []*dispatch.Operation
 	for _, it := range items {
 		op := shellOp(command, it, session)
-		op.Detail.(*detail).commentNeeded = !uncommented && !keys.selected
+		if keys.selected {
+			op.Detail.(*detail).commentNeeded = c.cfg.WorkboxBulkComment
+		} else {
+			op.Detail.(*detail).commentNeeded = !uncommented
+		}
 		if keys.selected {
 			// The state read replaces ws, so that an item that has left
 			// ws is neither validated nor, after an alert, fired.
@@ -225,7 +242,7 @@ func (c *Classifier) hold(op *dispatch.Operation) {
 // one its id parameter names, else the editor's context item. A message
 // that opens a dialog runs in the continuation, which the response's
 // SetPipeline lets the classifier follow.
-func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, session string) []*dispatch.Operation {
+func (c *Classifier) itemOperation(pb *Postback, m *Message, im itemMessage, session editorSession) []*dispatch.Operation {
 	id, resumes := m.PipelineID()
 	if resumes && !strings.EqualFold(m.Name, "item:save") {
 		// Only item:save is known to resume a pipeline.
@@ -278,7 +295,7 @@ func shellItem(id, language, version string) dispatch.Item {
 	return dispatch.Item{ID: normalizeID(id), Language: language, Version: v}
 }
 
-func shellOp(command string, it dispatch.Item, session string) *dispatch.Operation {
+func shellOp(command string, it dispatch.Item, session editorSession) *dispatch.Operation {
 	return &dispatch.Operation{
 		Item:         it,
 		StatusChange: &dispatch.StatusChange{CommandID: command},
@@ -301,6 +318,14 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	}
 	resp, err := ParseResponse(body)
 	if err != nil {
+		// Whether the command ran, or opened the dialog that the
+		// continuation would be matched with, cannot be told.
+		for _, op := range ops {
+			if d := op.Detail.(*detail); d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {
+				op.StatusChange, d.pendingChange = changeOf(op), nil
+				op.Unchecked = !d.validatedEarly
+			}
+		}
 		return
 	}
 	alerted := len(resp.Alerts()) > 0
@@ -310,13 +335,14 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	}
 	for _, op := range ops {
 		d := op.Detail.(*detail)
-		if d.pendingChange != nil && !alerted {
+		if d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {
 			// The request was to open the comment dialog, but the
-			// response opened none and refused nothing, so the command
-			// may have run, unvalidated.
-			op.StatusChange, d.pendingChange = d.pendingChange, nil
-			op.Unchecked = true
-			continue
+			// response opened none: the command ran, as a 200 without an
+			// alert and without a dialog shows, or was refused. Unless it
+			// was validated on this request, it ran unvalidated.
+			op.StatusChange, d.pendingChange = changeOf(op), nil
+			op.Unchecked = !d.validatedEarly && !alerted
+			d.opensDialog = false
 		}
 		if d.opensDialog || (op.StatusChange == nil && len(op.Events) == 0) {
 			continue

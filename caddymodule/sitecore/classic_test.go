@@ -509,9 +509,9 @@ func TestSaveFirstNoThenComment(t *testing.T) {
 }
 
 // TestHeldCommandWithoutDialogIsUnchecked pins a request that was to open
-// the comment dialog but whose response opened none and refused nothing:
-// the command may have run without validation, so the operation is marked
-// for the handler to log, and it fires nothing.
+// the comment dialog but whose response opened none and refused nothing.
+// The command ran without validation, so the operation is marked for the
+// handler to log. It fires, as a 200 without an alert shows that it ran.
 func TestHeldCommandWithoutDialogIsUnchecked(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	ops := postback(c, contentEditor, workflowParams("0"))
@@ -519,8 +519,8 @@ func TestHeldCommandWithoutDialogIsUnchecked(t *testing.T) {
 	if !ops[0].Unchecked || ops[0].StatusChange == nil || ops[0].StatusChange.CommandID != exampleCmd {
 		t.Errorf("unchecked %v, change %+v; want the command marked unchecked", ops[0].Unchecked, ops[0].StatusChange)
 	}
-	if ops[0].Succeeded {
-		t.Error("the unchecked command succeeded, want it to fire nothing")
+	if !ops[0].Succeeded {
+		t.Error("the unchecked command did not succeed, want it to fire")
 	}
 }
 
@@ -533,6 +533,13 @@ func TestValidateOnFirstRequest(t *testing.T) {
 	if len(first) != 1 || first[0].StatusChange == nil || first[0].Validated {
 		t.Fatalf("first request: %+v, want the command to validate", first)
 	}
+	// Validated here, the command fires if it runs here after all.
+	ranAtOnce := postback(c, contentEditor, workflowParams("0"))
+	c.Complete(ranAtOnce, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !ranAtOnce[0].Succeeded || ranAtOnce[0].Unchecked {
+		t.Errorf("ran without the dialog: succeeded %v, unchecked %v; want it fired and not unchecked", ranAtOnce[0].Succeeded, ranAtOnce[0].Unchecked)
+	}
+
 	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p9"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`))
 	if first[0].Succeeded {
 		t.Error("the request that opened the dialog succeeded, want nothing fired")
@@ -540,5 +547,20 @@ func TestValidateOnFirstRequest(t *testing.T) {
 	cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p9")
 	if len(cont) != 1 || cont[0].StatusChange == nil || !cont[0].Validated || cont[0].Comments != "Fine" {
 		t.Fatalf("continuation: %+v, want the command, validated, with the comment", cont)
+	}
+}
+
+// TestRibbonDatasourcesUnreadable pins that a layout read that fails, as
+// for an editor's cookie without enrich_authorization, leaves the command
+// on items the sidecar does not know, which the handler refuses when the
+// command has validation actions.
+func TestRibbonDatasourcesUnreadable(t *testing.T) {
+	c := sitecore.New(sitecore.Config{DatasourceItems: true})
+	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
+		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D1%29&__MODIFIED=&__ISEVENT=1"
+	page := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)[0]
+	page.Lookups[0].Apply(page, http.StatusUnauthorized, []byte(`{"error":"unauthorized"}`))
+	if page.StatusChange == nil || !page.StatusChange.ItemsUnknown || len(page.Fanout) != 0 {
+		t.Errorf("after a failed layout read: change %+v, fan-out %d; want the command on unknown items", page.StatusChange, len(page.Fanout))
 	}
 }

@@ -2,6 +2,7 @@ package sitecore
 
 import (
 	"encoding/xml"
+	"net/http"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -28,9 +29,11 @@ const layoutQuery = `query CmsWebhooksLayout($where: ItemQueryInput) {
 
 // datasourcesRead builds the read of the page's layout. Its Apply replaces
 // the page's command with the page's and one per data-source item, and
-// appends the read of each data-source item's state.
+// appends the read of each data-source item's state. When the read fails,
+// the command runs on items the sidecar does not know, so one with
+// validation actions is refused.
 func (c *Classifier) datasourcesRead(page dispatch.Item, runsNow bool) dispatch.Lookup {
-	return c.authoringRead(queryBody(layoutQuery, page), "item", func(op *dispatch.Operation, item gjson.Result) {
+	l := c.authoringRead(queryBody(layoutQuery, page), "item", func(op *dispatch.Operation, item gjson.Result) {
 		refs := datasources(item.Get("shared.value").String(), item.Get("final.value").String(), item.Get("path").String())
 		if len(refs) == 0 {
 			return
@@ -52,6 +55,15 @@ func (c *Classifier) datasourcesRead(page dispatch.Item, runsNow bool) dispatch.
 			op.Lookups = append(op.Lookups, c.datasourceStateRead(source))
 		}
 	})
+	apply := l.Apply
+	l.Apply = func(op *dispatch.Operation, status int, answer []byte) {
+		if status != http.StatusOK || !gjson.GetBytes(answer, "data.item").IsObject() {
+			changeOf(op).ItemsUnknown = true
+			return
+		}
+		apply(op, status, answer)
+	}
+	return l
 }
 
 // datasourceStateRead reads the state of a data-source item into its own

@@ -33,9 +33,15 @@ type detail struct {
 	// workflow command across its two requests: the editor's session, that
 	// this request only opens the comment dialog, and the status change
 	// held back until the command runs.
-	session       string
+	session       editorSession
 	opensDialog   bool
 	pendingChange *dispatch.StatusChange
+
+	// pipeline and dialog are the client pipeline and the dialog whose
+	// continuation resumed this operation, so that a blocked
+	// continuation can be tracked again.
+	pipeline string
+	dialog   string
 
 	// commentNeeded is set for a workflow command that asks for a
 	// comment before it runs, and runsHere for a save that ran in the

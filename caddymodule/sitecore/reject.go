@@ -16,6 +16,7 @@ func (c *Classifier) Reject(ops []*dispatch.Operation, status int, message strin
 	var graphql []*detail
 	for _, op := range ops {
 		if d, ok := op.Detail.(*detail); ok && d.api == apiShell {
+			c.retrack(ops)
 			return rejectShell(status, message)
 		}
 		if d, ok := op.Detail.(*detail); ok && d.api == apiSpeak {

@@ -2,6 +2,7 @@ package sitecore
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -50,10 +51,15 @@ const DefaultSearchIndex = "sitecore_master_index"
 
 // sendAll returns the operation for a command on every item version in
 // state ws, with the read of its first page of items.
-func (c *Classifier) sendAll(command, ws, session string) *dispatch.Operation {
+func (c *Classifier) sendAll(command, ws string, session editorSession) *dispatch.Operation {
 	op := shellOp(command, dispatch.Item{}, session)
 	op.StatusChange.ItemsUnknown = true
 	state, err := dispatch.ParseGUID(ws)
+	if c.cfg.BlockSendAll {
+		// Without a read, the items stay unknown, so a command with
+		// validation actions is refused.
+		err = errors.New("send all is blocked")
+	}
 	if err != nil {
 		// The Workbox runs nothing for an invalid state, so there is
 		// nothing to read and the items stay unknown.
@@ -117,7 +123,14 @@ func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
 	for _, found := range d.inState {
 		perItem := shellOp(op.StatusChange.CommandID, found.item, d.session)
 		perItem.StatusChange.FromState = op.StatusChange.FromState
-		perItem.Detail.(*detail).stateRead = found.stateRead
+		pd := perItem.Detail.(*detail)
+		pd.stateRead = found.stateRead
+		if c.cfg.WorkboxBulkComment {
+			// The Workbox asks for one comment first, and runs the
+			// command in the continuation.
+			pd.commentNeeded = true
+			c.hold(perItem)
+		}
 		op.Fanout = append(op.Fanout, perItem)
 	}
 	d.inState = nil

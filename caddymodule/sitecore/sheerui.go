@@ -285,9 +285,9 @@ func ParsePostback(body []byte) (*Postback, error) {
 }
 
 // IsContinuation reports whether the postback carries the result of a
-// dialog of a client pipeline, which it does when it has __PIPELINE.
+// dialog of a client pipeline, which it does when __PIPELINE is not empty.
 func (p *Postback) IsContinuation() bool {
-	return p.Form.Has("__PIPELINE")
+	return p.Pipeline != ""
 }
 
 // Message parses Parameters. It returns nil and no error when the
@@ -304,7 +304,7 @@ func (p *Postback) Message() (*Message, error) {
 // item:save(postaction=pipeline:resume(pipelineId=...)) carries after a
 // "yes" to the question whether to save first.
 func (p *Postback) PipelineID() (string, bool) {
-	if p.Form.Has("__PIPELINE") {
+	if p.IsContinuation() {
 		return p.Pipeline, true
 	}
 	m, err := p.Message()

@@ -73,6 +73,19 @@ type Config struct {
 	// unvalidated. Default: 30m.
 	DialogTimeout caddy.Duration `json:"dialog_timeout,omitempty"`
 
+	// WorkboxBulkComment tells that the Workbox asks for one comment
+	// before a bulk command ("send selected", "send all"), as Sitecore's
+	// setting Workbox.WorkBoxSingleCommentForBulkOperation makes it do.
+	// The command then runs, and is validated with the comment, in the
+	// continuation. Default: off, as in Sitecore; the command runs in the
+	// first request.
+	WorkboxBulkComment bool `json:"workbox_bulk_comment,omitempty"`
+
+	// BlockSendAll refuses the Workbox's "send all" when its command has
+	// validation actions, rather than reading the items of its state from
+	// the content search index, which may lag behind. Default: off.
+	BlockSendAll bool `json:"block_send_all,omitempty"`
+
 	// ValidateOnFirstRequest calls the validation actions of a classic
 	// editor's workflow command on the request that opens its dialog,
 	// with empty Comments, instead of on the continuation that runs it.
@@ -167,7 +180,7 @@ func New(cfg Config) *Classifier {
 		def(&k.command, "commandid")
 		messages[strings.ToLower(name)] = k
 	}
-	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string]trackedFlow{}, ttl: time.Duration(cfg.DialogTimeout)}, messages: messages}
+	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string][]trackedFlow{}, ttl: time.Duration(cfg.DialogTimeout)}, messages: messages}
 }
 
 // api names the API family of a request.

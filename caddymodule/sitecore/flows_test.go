@@ -1,0 +1,169 @@
+package sitecore_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
+	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
+)
+
+// commentDialog is a response that opens the comment dialog of pipeline p1.
+const commentDialog = `{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`
+
+// postbackAs sends a form body with the given session cookies.
+func postbackAs(c *sitecore.Classifier, target, body string, cookies map[string]string) []*dispatch.Operation {
+	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for name, value := range cookies {
+		r.AddCookie(&http.Cookie{Name: name, Value: value})
+	}
+	return c.Classify(r, []byte(body))
+}
+
+// openComment posts example A's Approve that needs a comment and answers it
+// with the comment dialog of pipeline p1.
+func openComment(t *testing.T, c *sitecore.Classifier) []*dispatch.Operation {
+	t.Helper()
+	first := postback(c, contentEditor, workflowParams("0"))
+	c.Complete(first, 200, nil, []byte(commentDialog))
+	return first
+}
+
+// TestEmptyCommentRunsCommand pins that an empty dialog result is not a
+// cancel: Sitecore runs the command with an empty comment, so it is
+// validated.
+func TestEmptyCommentRunsCommand(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	openComment(t, c)
+	cont := postback(c, contentEditor, "&__RESULT=&__PIPELINE=p1")
+	if len(cont) != 1 || cont[0].StatusChange == nil || cont[0].Comments != "" {
+		t.Fatalf("empty result: %+v, want the command with an empty comment", cont)
+	}
+}
+
+// TestBlockedContinuationTrackedAgain pins that a continuation that was
+// blocked is checked again when posted again: Sitecore still waits for it.
+func TestBlockedContinuationTrackedAgain(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	openComment(t, c)
+	cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	if len(cont) != 1 {
+		t.Fatalf("continuation: %d operations, want 1", len(cont))
+	}
+	c.Reject(cont, http.StatusConflict, "Legal review is missing.", nil)
+
+	again := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	if len(again) != 1 || again[0].StatusChange == nil || again[0].StatusChange.CommandID != exampleCmd {
+		t.Fatalf("the same continuation again: %+v, want the command to check again", again)
+	}
+}
+
+// TestMessageBesideEmptyPipeline pins that an empty __PIPELINE does not
+// make a postback a continuation, and that a message posted beside a
+// pipeline id is read too.
+func TestMessageBesideEmptyPipeline(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	if ops := postback(c, contentEditor, workflowParams("1")+"&__PIPELINE="); len(ops) != 1 || ops[0].StatusChange == nil {
+		t.Errorf("command with an empty __PIPELINE: %+v, want the command", ops)
+	}
+	openComment(t, c)
+	ops := postback(c, contentEditor, workflowParams("1")+"&__PIPELINE=p1&__RESULT=Fine")
+	if len(ops) != 2 {
+		t.Errorf("continuation with a message: %d operations, want the tracked command and the message's", len(ops))
+	}
+}
+
+// TestRenewedCookieKeepsFlow pins that a continuation whose authentication
+// cookie was renewed while the dialog was open is still matched, and that
+// of two flows with one pipeline id the one of the same session is taken.
+func TestRenewedCookieKeepsFlow(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postbackAs(c, contentEditor, workflowParams("0"), map[string]string{".AspNet.Cookies": "ticket-1"})
+	c.Complete(first, 200, nil, []byte(commentDialog))
+	if cont := postbackAs(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1", map[string]string{".AspNet.Cookies": "ticket-2"}); len(cont) != 1 {
+		t.Errorf("after a renewed cookie: %d operations, want the tracked command", len(cont))
+	}
+
+	a := postbackAs(c, contentEditor, workflowParams("0"), map[string]string{"ASP.NET_SessionId": "alice"})
+	c.Complete(a, 200, nil, []byte(commentDialog))
+	b := postbackAs(c, contentEditor, workflowParams("0"), map[string]string{"ASP.NET_SessionId": "bob"})
+	c.Complete(b, 200, nil, []byte(commentDialog))
+	cont := postbackAs(c, contentEditor, "&__RESULT=Mine&__PIPELINE=p1", map[string]string{"ASP.NET_SessionId": "alice"})
+	if len(cont) != 1 {
+		t.Fatalf("alice's continuation: %d operations, want 1", len(cont))
+	}
+	if cont := postbackAs(c, contentEditor, "&__RESULT=Mine&__PIPELINE=p1", map[string]string{"ASP.NET_SessionId": "bob"}); len(cont) != 1 {
+		t.Errorf("bob's continuation after alice's: %d operations, want his own", len(cont))
+	}
+}
+
+// TestUnreadableResponseUnchecked pins that a response that cannot be read
+// as commands leaves a held command marked for the handler to log.
+func TestUnreadableResponseUnchecked(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, contentEditor, workflowParams("0"))
+	c.Complete(ops, 200, nil, []byte("\x1f\x8b not commands"))
+	if !ops[0].Unchecked {
+		t.Error("a held command with an unreadable response is not marked unchecked")
+	}
+}
+
+// TestTrackedCopiesIndependent pins that the flow keeps copies: serving
+// the continuation while the first request's handler still reads its own
+// operations changes nothing there (run with -race).
+func TestTrackedCopiesIndependent(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := openComment(t, c)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for range 1000 {
+			_, _ = first[0].Succeeded, first[0].Comments
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+		c.Complete(cont, 200, nil, []byte(`{"commands":[]}`))
+	}()
+	wg.Wait()
+	if first[0].Succeeded || first[0].Comments != "" {
+		t.Errorf("the first request's operation changed: succeeded %v, comments %q", first[0].Succeeded, first[0].Comments)
+	}
+}
+
+// TestWorkboxBulkCommentHoldsCommand pins workbox_bulk_comment: the ticked
+// items' command waits for the one comment, and runs with it.
+func TestWorkboxBulkCommentHoldsCommand(t *testing.T) {
+	c := sitecore.New(sitecore.Config{WorkboxBulkComment: true})
+	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
+		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+	first := postback(c, workbox, body)
+	if len(first) != 1 || first[0].StatusChange != nil {
+		t.Fatalf("first request: %+v, want the command held for the comment", first)
+	}
+	c.Complete(first, 200, nil, []byte(commentDialog))
+	cont := postback(c, workbox, "&__RESULT=Batch%20approved&__PIPELINE=p1")
+	if len(cont) != 1 || cont[0].StatusChange == nil || cont[0].Comments != "Batch approved" {
+		t.Fatalf("continuation: %+v, want the command with the comment", cont)
+	}
+}
+
+// TestBlockSendAllReadsNothing pins block_send_all: "send all" reads no
+// items, so its command stays on unknown items, which the handler refuses
+// when the command has validation actions.
+func TestBlockSendAllReadsNothing(t *testing.T) {
+	c := sitecore.New(sitecore.Config{BlockSendAll: true})
+	body := "&__PARAMETERS=workflow%3Asendall%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1"
+	ops := postback(c, workbox, body)
+	if len(ops) != 1 || len(ops[0].Lookups) != 0 || ops[0].StatusChange == nil || !ops[0].StatusChange.ItemsUnknown {
+		t.Fatalf("send all blocked: %+v, want the command on unknown items without a read", ops)
+	}
+}
