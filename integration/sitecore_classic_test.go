@@ -534,6 +534,33 @@ func TestExperienceEditorSaveFiresSaved(t *testing.T) {
 	wantStrings(t, "item:saved", saved.JSON, map[string]string{"Item.Id": sitecore.HarbourFestivalID, "Item.Language": "en"})
 }
 
+// TestExperienceEditorDisplayNameFiresSaved changes the page's display name
+// from the Experience Editor (ExperienceEditor.ChangeDisplayName): the
+// emulator stores it, and item:saved fires for the page.
+func TestExperienceEditorDisplayNameFiresSaved(t *testing.T) {
+	rc := newReceiver(t)
+	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
+	events item:saved
+	url %s
+}`, rc.URL("/search")))
+	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"value":"Harbour Festival 2027"}`, scBraced(sitecore.HarbourFestivalID))
+	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+"/-/speak/request/v1/expeditor/ExperienceEditor.ChangeDisplayName",
+		strings.NewReader("__RequestVerificationToken=token&data="+url.QueryEscape(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
+	if got := send(t, req); got.Status != http.StatusOK || strings.Contains(string(got.Body), `"error":true`) {
+		t.Fatalf("change display name: status %d, body %.300s", got.Status, got.Body)
+	}
+	it := mustItem(t, s.emu, sitecore.HarbourFestivalID)
+	if name, _ := sitecore.Field(it.UnversionedFields["en"], "__Display name"); name != "Harbour Festival 2027" {
+		t.Fatalf("the emulator's display name is %q", name)
+	}
+	rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
+}
+
 // TestExperienceEditorRibbonCommandBlocked runs Approve from the
 // Experience Editor's notification bar, which posts
 // webedit:workflowwithdatasourceitems to WebEditRibbon.aspx: the same

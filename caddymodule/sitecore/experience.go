@@ -22,6 +22,16 @@ var speakEvents = map[string][]string{
 	"ExperienceEditor.Delete.ExecuteRequest":       {dispatch.EventItemDeleting, dispatch.EventItemDeleted},
 	"ExperienceEditor.AddVersion.Execute":          {dispatch.EventItemVersionAdded},
 	"ExperienceEditor.RemoveVersions.Execute":      {dispatch.EventItemVersionRemoved},
+
+	// NOTE: that these change the context item (its display name, its
+	// layout, or all its versions in the language) is read from their
+	// names; their arguments are unconfirmed, so the payload names only the
+	// item.
+	"ExperienceEditor.ChangeDisplayName":      {dispatch.EventItemSaved},
+	"ExperienceEditor.LayoutDetails.SetValue": {dispatch.EventItemSaved},
+	"ExperienceEditor.ResetLayout.Execute":    {dispatch.EventItemSaved},
+	"ExperienceEditor.LayoutPresets.Execute":  {dispatch.EventItemSaved},
+	"ExperienceEditor.RemoveLanguage.Execute": {dispatch.EventItemVersionRemoved},
 }
 
 // classifySpeak reads an Experience Editor SPEAK request. A save posts the

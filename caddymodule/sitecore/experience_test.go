@@ -59,3 +59,32 @@ func TestReadOnlySpeakRequestsPass(t *testing.T) {
 		t.Errorf("CheckItemLock: %d operations, want 0", len(ops))
 	}
 }
+
+// TestFurtherSpeakWritesFire pins the Experience Editor's other writing
+// requests: each fires its event for the context item once the response
+// reports no error.
+func TestFurtherSpeakWritesFire(t *testing.T) {
+	cases := map[string]string{
+		"ExperienceEditor.ChangeDisplayName":      dispatch.EventItemSaved,
+		"ExperienceEditor.LayoutDetails.SetValue": dispatch.EventItemSaved,
+		"ExperienceEditor.ResetLayout.Execute":    dispatch.EventItemSaved,
+		"ExperienceEditor.LayoutPresets.Execute":  dispatch.EventItemSaved,
+		"ExperienceEditor.RemoveLanguage.Execute": dispatch.EventItemVersionRemoved,
+	}
+	data := `{"language":"en","version":"3","database":"master","itemId":"{7DB3B587-2DDE-440D-BFF6-4192C57C6D2D}","value":"x"}`
+	body := "__RequestVerificationToken=token&data=" + url.QueryEscape(data)
+	for name, event := range cases {
+		c := sitecore.New(sitecore.Config{})
+		r := httptest.NewRequest(http.MethodPost, "/-/speak/request/v1/expeditor/"+name, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		ops := c.Classify(r, []byte(body))
+		if len(ops) != 1 || !ops[0].HasEvent(event) || ops[0].Item.ID != "7db3b587-2dde-440d-bff6-4192c57c6d2d" {
+			t.Errorf("%s: %+v, want %s for the context item", name, ops, event)
+			continue
+		}
+		c.Complete(ops, 200, nil, []byte(`{"error":false,"errorMessage":"","responseValue":{"value":true}}`))
+		if !ops[0].Succeeded {
+			t.Errorf("%s: a response without an error did not succeed", name)
+		}
+	}
+}

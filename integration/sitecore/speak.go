@@ -30,13 +30,15 @@ const SpeakRequestPath = sheerui.DefaultSpeakRequestPath
 // NOTE: the other writing requests of Sitecore 8.2, such as
 // ExperienceEditor.AddVersion.Execute, ExperienceEditor.LockItem and
 // ExperienceEditor.LayoutDetails.SetValue, succeed without changing
-// anything, like the read-only requests.
+// anything, like the read-only requests. That ChangeDisplayName takes the
+// new name in value, as Rename does, is a guess.
 const (
-	speakSave   = "ExperienceEditor.Save.CallServerSavePipeline"
-	speakInsert = "ExperienceEditor.Insert"
-	speakRename = "ExperienceEditor.Rename"
-	speakMove   = "ExperienceEditor.Move"
-	speakDelete = "ExperienceEditor.Delete.ExecuteRequest"
+	speakSave        = "ExperienceEditor.Save.CallServerSavePipeline"
+	speakInsert      = "ExperienceEditor.Insert"
+	speakRename      = "ExperienceEditor.Rename"
+	speakDisplayName = "ExperienceEditor.ChangeDisplayName"
+	speakMove        = "ExperienceEditor.Move"
+	speakDelete      = "ExperienceEditor.Delete.ExecuteRequest"
 )
 
 // speakResponse is the JSON body of a SPEAK reply. The client reads error
@@ -92,6 +94,8 @@ func (e *Emulator) serveSpeak(w http.ResponseWriter, r *http.Request, body []byt
 		value, err = e.speakInsert(req, user)
 	case strings.EqualFold(name, speakRename):
 		value, err = e.speakRename(req, user)
+	case strings.EqualFold(name, speakDisplayName):
+		value, err = e.speakDisplayName(req, user)
 	case strings.EqualFold(name, speakMove):
 		value, err = e.speakMove(req)
 	case strings.EqualFold(name, speakDelete):
@@ -246,6 +250,23 @@ func (e *Emulator) speakRename(req *sheerui.SpeakRequest, user string) (any, err
 		return nil, err
 	}
 	return true, e.store.renameItem(it, req.Get("value"), lang, user)
+}
+
+// speakDisplayName sets the __Display name of the item itemId in its
+// language to value.
+func (e *Emulator) speakDisplayName(req *sheerui.SpeakRequest, user string) (any, error) {
+	if err := checkDatabase(req.Get("database")); err != nil {
+		return nil, err
+	}
+	it, err := e.store.resolveItem(req.Get("itemId"))
+	if err != nil {
+		return nil, err
+	}
+	lang, err := e.store.language(req.Get("language"))
+	if err != nil {
+		return nil, err
+	}
+	return true, e.store.writeValues(it, lang, it.version(lang, 0), map[string]string{fieldDisplayName.name: req.Get("value")}, user)
 }
 
 // speakMove moves the item itemId to the end of the children of
