@@ -71,6 +71,21 @@ func (s *scCMS) shellPost(t *testing.T, page, form string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// speakPost posts an Experience Editor SPEAK request through the sidecar
+// with the editor's session cookie: the command context as JSON in data,
+// form-encoded as jQuery posts it.
+func (s *scCMS) speakPost(t *testing.T, name, data string) *response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+"/-/speak/request/v1/expeditor/"+name,
+		strings.NewReader("__RequestVerificationToken=token&data="+url.QueryEscape(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
+	return send(t, req)
+}
+
 // throughDialog posts a message that opens a dialog, then the
 // continuation with the dialog result, and fails the test unless both
 // succeed.
@@ -515,14 +530,7 @@ func TestExperienceEditorSaveFiresSaved(t *testing.T) {
 	key := fmt.Sprintf("fld_%s_%s_en_1_%s_1", strings.ToUpper(scHex(sitecore.HarbourFestivalID)), strings.ToUpper(scHex(sitecore.HeadlineFieldID)), "#!#Ignore revision#!#")
 	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"scValidatorsKey":"VK_SC_PAGEEDITOR","scFieldValues":{%q:"Harbour festival &amp; regatta"}}`,
 		scBraced(sitecore.HarbourFestivalID), key)
-	form := "__RequestVerificationToken=token&data=" + url.QueryEscape(data)
-	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+"/-/speak/request/v1/expeditor/ExperienceEditor.Save.CallServerSavePipeline", strings.NewReader(form))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
-	got := send(t, req)
+	got := s.speakPost(t, "ExperienceEditor.Save.CallServerSavePipeline", data)
 	if got.Status != http.StatusOK || !strings.Contains(string(got.Body), `"error":false`) {
 		t.Fatalf("save: status %d, body %.300s", got.Status, got.Body)
 	}
@@ -544,14 +552,7 @@ func TestExperienceEditorDisplayNameFiresSaved(t *testing.T) {
 	url %s
 }`, rc.URL("/search")))
 	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"value":"Harbour Festival 2027"}`, scBraced(sitecore.HarbourFestivalID))
-	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+"/-/speak/request/v1/expeditor/ExperienceEditor.ChangeDisplayName",
-		strings.NewReader("__RequestVerificationToken=token&data="+url.QueryEscape(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
-	if got := send(t, req); got.Status != http.StatusOK || strings.Contains(string(got.Body), `"error":true`) {
+	if got := s.speakPost(t, "ExperienceEditor.ChangeDisplayName", data); got.Status != http.StatusOK || strings.Contains(string(got.Body), `"error":true`) {
 		t.Fatalf("change display name: status %d, body %.300s", got.Status, got.Body)
 	}
 	it := mustItem(t, s.emu, sitecore.HarbourFestivalID)
@@ -673,14 +674,7 @@ reverse_proxy %s`, emu.token, rc.URL("/search"), emu.srv.Listener.Addr())
 	key := fmt.Sprintf("fld_%s_%s_en_1_%s_1", strings.ToUpper(scHex(sitecore.HarbourFestivalID)), strings.ToUpper(scHex(sitecore.HeadlineFieldID)), "#!#Ignore revision#!#")
 	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"scFieldValues":{%q:"Harbour festival &amp; regatta"}}`,
 		scBraced(sitecore.HarbourFestivalID), key)
-	req, err := http.NewRequest(http.MethodPost, emu.caddy.URL+"/-/speak/request/v1/expeditor/ExperienceEditor.Save.CallServerSavePipeline",
-		strings.NewReader("__RequestVerificationToken=token&data="+url.QueryEscape(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: emu.token})
-	if got := send(t, req); got.Status != http.StatusOK {
+	if got := emu.speakPost(t, "ExperienceEditor.Save.CallServerSavePipeline", data); got.Status != http.StatusOK {
 		t.Fatalf("save: status %d, body %.300s", got.Status, got.Body)
 	}
 

@@ -235,17 +235,24 @@ func (e *Emulator) speakInsert(req *sheerui.SpeakRequest, user string) (any, err
 	return speakInsertValue{ItemID: braced(it.id)}, nil
 }
 
-// speakRename renames the item itemId to value and stamps its latest
-// version in the request's language.
-func (e *Emulator) speakRename(req *sheerui.SpeakRequest, user string) (any, error) {
+// speakContext resolves the item itemId and the language of a SPEAK
+// request.
+func (e *Emulator) speakContext(req *sheerui.SpeakRequest) (*item, string, error) {
 	if err := checkDatabase(req.Get("database")); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	it, err := e.store.resolveItem(req.Get("itemId"))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	lang, err := e.store.language(req.Get("language"))
+	return it, lang, err
+}
+
+// speakRename renames the item itemId to value and stamps its latest
+// version in the request's language.
+func (e *Emulator) speakRename(req *sheerui.SpeakRequest, user string) (any, error) {
+	it, lang, err := e.speakContext(req)
 	if err != nil {
 		return nil, err
 	}
@@ -255,14 +262,7 @@ func (e *Emulator) speakRename(req *sheerui.SpeakRequest, user string) (any, err
 // speakDisplayName sets the __Display name of the item itemId in its
 // language to value.
 func (e *Emulator) speakDisplayName(req *sheerui.SpeakRequest, user string) (any, error) {
-	if err := checkDatabase(req.Get("database")); err != nil {
-		return nil, err
-	}
-	it, err := e.store.resolveItem(req.Get("itemId"))
-	if err != nil {
-		return nil, err
-	}
-	lang, err := e.store.language(req.Get("language"))
+	it, lang, err := e.speakContext(req)
 	if err != nil {
 		return nil, err
 	}
