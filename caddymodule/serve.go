@@ -58,6 +58,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	rec := newTeeRecorder(w, h.MaxResponse)
 	err = next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
 	if err != nil && (rec.status < 200 || rec.status > 299) {
+		// The CMS did not answer, so nothing succeeded, and the
+		// classifier learns the outcome all the same.
+		status := http.StatusBadGateway
+		var he caddyhttp.HandlerError
+		if errors.As(err, &he) && he.StatusCode != 0 {
+			status = he.StatusCode
+		}
+		h.classifier.Complete(ops, status, rec.Header(), nil)
 		return err
 	}
 	h.classifier.Complete(ops, rec.Status(), rec.Header(), rec.captured())

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cmshooks/caddy-cms-webhooks/integration/sitecore"
 )
@@ -56,19 +57,29 @@ submit_action "Notify reviewers" {
 // session cookie and returns the status and body.
 func (s *scCMS) shellPost(t *testing.T, page, form string) (int, string) {
 	t.Helper()
+	status, body, err := s.postForm(page, form)
+	if err != nil {
+		t.Fatalf("POST %s: %v", page, err)
+	}
+	return status, body
+}
+
+// postForm is shellPost for goroutines other than the test's, which must
+// not call t.Fatal.
+func (s *scCMS) postForm(page, form string) (int, string, error) {
 	req, err := http.NewRequest(http.MethodPost, s.caddy.URL+page, strings.NewReader(form))
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
 	req.AddCookie(&http.Cookie{Name: ".AspNet.Cookies", Value: s.token})
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST %s: %v", page, err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
 }
 
 // speakPost posts an Experience Editor SPEAK request through the sidecar
@@ -189,6 +200,57 @@ func TestContinuationCannotSkipValidation(t *testing.T) {
 		if calls := len(legal.receiver.all()); calls != i+1 {
 			t.Errorf("%s: validator called %d times in all, want %d", try, calls, i+1)
 		}
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("the item is in %s, want Awaiting Approval", state.ID)
+	}
+}
+
+// TestContinuationWhileValidated posts the same continuation again while
+// the validator is still deciding on the first: the second is refused at
+// once, and the first is blocked when the validator rejects, so the item
+// keeps its state.
+func TestContinuationWhileValidated(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := startSitecoreSidecar(t, classicWorkflow(legal.receiver, team))
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	s.submit(t, sitecore.HarbourFestivalID)
+	decide := make(chan struct{})
+	legal.setResponse(func(w http.ResponseWriter, r *http.Request) {
+		<-decide
+		writeJSON(w, http.StatusOK, map[string]any{"IsValid": false, "Message": "Legal review is missing for this page."})
+	})
+
+	_, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
+	m := pipelineID.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("Approve: body %.300s; want the comment dialog", body)
+	}
+	continuation := "&__RESULT=Fine&__PIPELINE=" + m[1]
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	first := make(chan result, 1)
+	go func() {
+		status, body, err := s.postForm(page, continuation)
+		first <- result{status, body, err}
+	}()
+	for deadline := time.Now().Add(deliveryWait); len(legal.receiver.all()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(decide)
+			t.Fatal("the validator was never called for the first continuation")
+		}
+	}
+
+	status, body := s.shellPost(t, page, continuation)
+	close(decide)
+	if status != http.StatusConflict || !strings.Contains(body, "already being processed") {
+		t.Errorf("the same continuation meanwhile: status %d, body %q; want 409", status, body)
+	}
+	if got := <-first; got.err != nil || got.status != http.StatusConflict || got.body != "Legal review is missing for this page." {
+		t.Errorf("the first continuation: status %d, body %q, error %v; want 409 with the rejection", got.status, got.body, got.err)
 	}
 	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
 		t.Errorf("the item is in %s, want Awaiting Approval", state.ID)

@@ -137,12 +137,17 @@ func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Ope
 		return c.classifyMessage(pb, session)
 	}
 	ops := c.resume(session, pb.Pipeline, pb.Result)
-	if pb.Parameters != "" {
-		// Which of the two the server runs, when a continuation also
-		// carries a message, is not known, so both are checked.
-		ops = append(ops, c.classifyMessage(pb, session)...)
+	if pb.Parameters == "" {
+		return ops
 	}
-	return ops
+	// The editors' browsers never post a message with a continuation.
+	// Which of the two Sitecore would run is not known, so when both
+	// would change something, the request is refused.
+	message := c.classifyMessage(pb, session)
+	if len(ops) > 0 && len(message) > 0 {
+		return append(ops, refused("a dialog result that also carries a message is ambiguous"))
+	}
+	return append(ops, message...)
 }
 
 // classifyMessage reads the message of a postback that is not a
@@ -314,9 +319,13 @@ func refused(reason string) *dispatch.Operation {
 // that starts a client pipeline tracks the command for its continuation.
 func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body []byte) {
 	if status != http.StatusOK {
+		c.settle(ops, false)
 		return
 	}
 	resp, err := ParseResponse(body)
+	// A continuation ran unless the CMS refused it or its response
+	// cannot be read; a new dialog in the response continues the flow.
+	c.settle(ops, err == nil && len(resp.Alerts()) == 0)
 	if err != nil {
 		// Whether the command ran, or opened the dialog that the
 		// continuation would be matched with, cannot be told.

@@ -47,7 +47,8 @@ func (c *Classifier) datasourcesRead(page dispatch.Item, runsNow bool) dispatch.
 			}
 			ref.Language, ref.Version = page.Language, 0
 			source := shellOp(changeOf(op).CommandID, ref, d.session)
-			source.Detail.(*detail).datasource = true
+			sd := source.Detail.(*detail)
+			sd.datasource, sd.commentNeeded, sd.validatedEarly = true, d.commentNeeded, d.validatedEarly
 			if !runsNow {
 				c.hold(source)
 			}

@@ -37,7 +37,8 @@ const stateQuery = `query CmsWebhooksState($where: ItemQueryInput) {
 func (c *Classifier) stateRead(it dispatch.Item) dispatch.Lookup {
 	return c.authoringRead(queryBody(stateQuery, it), "item", func(op *dispatch.Operation, item gjson.Result) {
 		if id := item.Get("workflow.workflowState.stateId").String(); id != "" {
-			op.StatusChange.FromState = normalizeID(id)
+			// The change may be held for a comment dialog.
+			changeOf(op).FromState = normalizeID(id)
 			op.Detail.(*detail).stateRead = true
 		}
 	})

@@ -21,20 +21,31 @@ import (
 // defaultDialogTimeout bounds how long a flow waits for its continuation.
 const defaultDialogTimeout = 30 * time.Minute
 
+// inFlightLimit bounds how long a continuation is taken to be in progress.
+// Its request ends well before, within the validation budget and the
+// proxy's timeouts, unless it never reaches its end.
+const inFlightLimit = 5 * time.Minute
+
 // pipelines tracks the commands that wait for a dialog result, by pipeline
 // id. Sitecore binds a pipeline to the editor's server session, so a flow
 // is matched with the session cookies too. Sliding expiration may renew an
 // authentication cookie while a dialog is open, though. So when only one
 // flow has the id, it is taken even when no cookie matches, because
 // passing a continuation unvalidated would be worse.
+//
+// A flow stays tracked while its continuation is served, marked in flight,
+// and ends only when the CMS ran it: a continuation that is blocked,
+// refused or fails leaves it waiting, as Sitecore still waits. The same
+// continuation posted again meanwhile is refused.
 type pipelines struct {
 	mu      sync.Mutex
-	pending map[string][]trackedFlow
+	pending map[string][]*trackedFlow
 	ttl     time.Duration
 }
 
 // trackedFlow is a command whose request opened a dialog.
 type trackedFlow struct {
+	id  string
 	ops []*dispatch.Operation
 
 	// session holds the values of the session cookies of the request
@@ -46,6 +57,10 @@ type trackedFlow struct {
 	// none.
 	dialog  string
 	expires time.Time
+
+	// inFlight is when a continuation took the flow; zero while it
+	// waits.
+	inFlight time.Time
 }
 
 // editorSession holds the values of a request's session cookies, by name.
@@ -61,12 +76,12 @@ func sameSession(a, b editorSession) bool {
 	return false
 }
 
-func (p *pipelines) put(id string, flow trackedFlow) {
+func (p *pipelines) put(flow *trackedFlow) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
 	for k, flows := range p.pending {
-		flows = slices.DeleteFunc(flows, func(t trackedFlow) bool { return now.After(t.expires) })
+		flows = slices.DeleteFunc(flows, func(t *trackedFlow) bool { return now.After(t.expires) })
 		if len(flows) == 0 {
 			delete(p.pending, k)
 		} else {
@@ -74,55 +89,110 @@ func (p *pipelines) put(id string, flow trackedFlow) {
 		}
 	}
 	flow.expires = now.Add(p.ttl)
-	flows := slices.DeleteFunc(p.pending[id], func(t trackedFlow) bool { return sameSession(t.session, flow.session) })
-	p.pending[id] = append(flows, flow)
+	flows := slices.DeleteFunc(p.pending[flow.id], func(t *trackedFlow) bool { return sameSession(t.session, flow.session) })
+	p.pending[flow.id] = append(flows, flow)
 }
 
-// take removes and returns the flow of pipeline id for the session: the
-// one that shares a session cookie, or else the only one with that id.
-func (p *pipelines) take(id string, session editorSession) (trackedFlow, bool) {
+// takeResult tells what take found.
+type takeResult int
+
+const (
+	flowNotFound takeResult = iota
+	flowTaken
+	flowBusy
+)
+
+// take marks the flow of pipeline id for the session in flight and returns
+// copies of its operations: the flow that shares a session cookie, or
+// else the only one with that id. A flow already in flight is busy.
+func (p *pipelines) take(id string, session editorSession) (*trackedFlow, []*dispatch.Operation, takeResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	flows := p.pending[id]
-	i := slices.IndexFunc(flows, func(t trackedFlow) bool { return sameSession(t.session, session) })
+	i := slices.IndexFunc(flows, func(t *trackedFlow) bool { return sameSession(t.session, session) })
 	if i < 0 && len(flows) == 1 {
 		i = 0
 	}
 	if i < 0 {
-		return trackedFlow{}, false
+		return nil, nil, flowNotFound
 	}
 	flow := flows[i]
-	if flows = slices.Delete(flows, i, i+1); len(flows) == 0 {
-		delete(p.pending, id)
+	now := time.Now()
+	if now.After(flow.expires) {
+		return nil, nil, flowNotFound
+	}
+	if !flow.inFlight.IsZero() && now.Sub(flow.inFlight) < inFlightLimit {
+		return nil, nil, flowBusy
+	}
+	flow.inFlight = now
+	ops := make([]*dispatch.Operation, len(flow.ops))
+	for j, op := range flow.ops {
+		ops[j] = forFlow(op)
+		ops[j].Detail.(*detail).flow = flow
+	}
+	return flow, ops, flowTaken
+}
+
+// finish ends a flow whose continuation ran.
+func (p *pipelines) finish(flow *trackedFlow) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	flows := slices.DeleteFunc(p.pending[flow.id], func(t *trackedFlow) bool { return t == flow })
+	if len(flows) == 0 {
+		delete(p.pending, flow.id)
 	} else {
-		p.pending[id] = flows
+		p.pending[flow.id] = flows
 	}
-	if time.Now().After(flow.expires) {
-		return trackedFlow{}, false
+}
+
+// release lets a flow whose continuation did not run wait again.
+func (p *pipelines) release(flow *trackedFlow) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	flow.inFlight = time.Time{}
+}
+
+// flowsOf returns the flows that operations continue, each once.
+func flowsOf(ops []*dispatch.Operation) []*trackedFlow {
+	var flows []*trackedFlow
+	for _, op := range ops {
+		if d, ok := op.Detail.(*detail); ok && d.flow != nil && !slices.Contains(flows, d.flow) {
+			flows = append(flows, d.flow)
+		}
 	}
-	return flow, true
+	return flows
+}
+
+// settle ends the flows that the operations continue when the CMS ran the
+// continuation, and lets them wait again when it did not.
+func (c *Classifier) settle(ops []*dispatch.Operation, ran bool) {
+	for _, flow := range flowsOf(ops) {
+		if ran {
+			c.pipelines.finish(flow)
+		} else {
+			c.pipelines.release(flow)
+		}
+	}
 }
 
 // resume returns the operations of the flow that a continuation of the
 // session's pipeline continues, with the dialog result applied, or nil
 // when the flow ends here or is not tracked.
 func (c *Classifier) resume(session editorSession, pipeline, result string) []*dispatch.Operation {
-	flow, ok := c.pipelines.take(pipeline, session)
-	if !ok {
+	flow, ops, found := c.pipelines.take(pipeline, session)
+	switch found {
+	case flowNotFound:
 		// An untracked continuation resumes something else.
 		return nil
-	}
-	for _, op := range flow.ops {
-		// A continuation that is blocked puts the flow back, so that
-		// posting it again is checked again.
-		d := op.Detail.(*detail)
-		d.pipeline, d.dialog = pipeline, flow.dialog
+	case flowBusy:
+		return []*dispatch.Operation{refused("the result of this dialog is already being processed")}
 	}
 	switch strings.ToLower(result) {
 	case "cancel", "null", "undefined":
 		// The editor cancelled the dialog, so nothing runs. An empty
 		// result is not a cancel: Sitecore's workflow command runs with
 		// an empty comment.
+		c.pipelines.finish(flow)
 		return nil
 	}
 	yes := strings.EqualFold(result, "yes")
@@ -131,7 +201,7 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 		// After "save first?", with yes (saved) or no (not saved), the
 		// command goes on. With a comment dialog next, this request
 		// runs nothing yet. Without one, the command runs now.
-		for _, op := range flow.ops {
+		for _, op := range ops {
 			d := op.Detail.(*detail)
 			d.session, d.opensDialog = session, false
 			if op.StatusChange != nil && d.commentNeeded {
@@ -139,16 +209,17 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 			}
 			op.Validated = d.validatedEarly
 		}
-		return flow.ops
+		return ops
 	}
 
-	for _, op := range flow.ops {
+	for _, op := range ops {
 		d := op.Detail.(*detail)
 		d.session, d.opensDialog = session, false
 		op.Validated = d.validatedEarly
 		switch d.dialogResult {
 		case resultConfirm:
 			if !yes {
+				c.pipelines.finish(flow)
 				return nil
 			}
 		case resultName:
@@ -161,6 +232,7 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 				// whether to save despite a validation warning, saves on
 				// "yes" only.
 				if !yes {
+					c.pipelines.finish(flow)
 					return nil
 				}
 				continue
@@ -168,7 +240,7 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 			op.Comments = result
 		}
 	}
-	return flow.ops
+	return ops
 }
 
 // track keeps the operations of a request whose response opened a dialog,
@@ -202,11 +274,11 @@ func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Res
 	if len(waiting) == 0 {
 		return
 	}
-	flow := trackedFlow{ops: waiting, session: waiting[0].Detail.(*detail).session}
+	flow := &trackedFlow{id: pipeline, ops: waiting, session: waiting[0].Detail.(*detail).session}
 	if dialogs := resp.Dialogs(); len(dialogs) > 0 {
 		flow.dialog = dialogs[len(dialogs)-1].Name
 	}
-	c.pipelines.put(pipeline, flow)
+	c.pipelines.put(flow)
 }
 
 // forFlow returns a copy of an operation to keep in a flow, with a detail
@@ -214,36 +286,9 @@ func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Res
 func forFlow(op *dispatch.Operation) *dispatch.Operation {
 	kept := op.Clone()
 	d := *op.Detail.(*detail)
+	d.flow = nil
 	kept.Detail = &d
 	kept.Fanout, kept.Confirm, kept.Basic = nil, nil, nil
 	kept.Succeeded, kept.Validated, kept.Unchecked = false, false, false
 	return kept
-}
-
-// retrack puts the flow of a blocked continuation back, so that the same
-// continuation posted again is checked again rather than passed as
-// untracked. Sitecore still waits for it, since the block never reached
-// it.
-func (c *Classifier) retrack(ops []*dispatch.Operation) {
-	var kept []*dispatch.Operation
-	var first *detail
-	for _, op := range ops {
-		d, ok := op.Detail.(*detail)
-		if !ok || d.api != apiShell || d.pipeline == "" || d.runsHere {
-			continue
-		}
-		if first == nil {
-			first = d
-		}
-		k := forFlow(op)
-		if kd := k.Detail.(*detail); kd.pendingChange != nil {
-			copied := *kd.pendingChange
-			k.StatusChange, kd.pendingChange = &copied, nil
-		}
-		kept = append(kept, k)
-	}
-	if first == nil {
-		return
-	}
-	c.pipelines.put(first.pipeline, trackedFlow{ops: kept, session: first.session, dialog: first.dialog})
 }

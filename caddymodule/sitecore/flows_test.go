@@ -63,8 +63,9 @@ func TestBlockedContinuationTrackedAgain(t *testing.T) {
 }
 
 // TestMessageBesideEmptyPipeline pins that an empty __PIPELINE does not
-// make a postback a continuation, and that a message posted beside a
-// pipeline id is read too.
+// make a postback a continuation, and that a continuation that also
+// carries a command message is refused, since which one Sitecore would
+// run is not known.
 func TestMessageBesideEmptyPipeline(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	if ops := postback(c, contentEditor, workflowParams("1")+"&__PIPELINE="); len(ops) != 1 || ops[0].StatusChange == nil {
@@ -72,8 +73,14 @@ func TestMessageBesideEmptyPipeline(t *testing.T) {
 	}
 	openComment(t, c)
 	ops := postback(c, contentEditor, workflowParams("1")+"&__PIPELINE=p1&__RESULT=Fine")
-	if len(ops) != 2 {
-		t.Errorf("continuation with a message: %d operations, want the tracked command and the message's", len(ops))
+	refusals := 0
+	for _, op := range ops {
+		if op.Refuse != "" {
+			refusals++
+		}
+	}
+	if refusals != 1 {
+		t.Errorf("continuation with a message: %+v, want it refused", ops)
 	}
 }
 
@@ -165,5 +172,73 @@ func TestBlockSendAllReadsNothing(t *testing.T) {
 	ops := postback(c, workbox, body)
 	if len(ops) != 1 || len(ops[0].Lookups) != 0 || ops[0].StatusChange == nil || !ops[0].StatusChange.ItemsUnknown {
 		t.Fatalf("send all blocked: %+v, want the command on unknown items without a read", ops)
+	}
+}
+
+// TestContinuationInFlight pins the life of a tracked flow: while its
+// continuation is served, the same continuation is refused; when the CMS
+// fails, the flow waits again; when the CMS ran it, the flow ends.
+func TestContinuationInFlight(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	openComment(t, c)
+	first := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	if len(first) != 1 || first[0].Refuse != "" {
+		t.Fatalf("continuation: %+v, want the command", first)
+	}
+	if again := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1"); len(again) != 1 || again[0].Refuse == "" {
+		t.Fatalf("the same continuation while the first is served: %+v, want it refused", again)
+	}
+
+	c.Complete(first, http.StatusBadGateway, nil, nil)
+	retry := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	if len(retry) != 1 || retry[0].StatusChange == nil || retry[0].Refuse != "" {
+		t.Fatalf("after a failed forward: %+v, want the command again", retry)
+	}
+
+	c.Complete(retry, 200, nil, []byte(`{"commands":[{"command":"Eval","value":"scForm.postRequest('','','','item:refresh')"}]}`))
+	if !retry[0].Succeeded {
+		t.Error("the continuation that ran did not succeed")
+	}
+	if after := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1"); len(after) != 0 {
+		t.Errorf("after the command ran: %+v, want the flow ended", after)
+	}
+}
+
+// TestHeldBulkStateRead pins that the state read of ticked items held for
+// the bulk comment fills the held change.
+func TestHeldBulkStateRead(t *testing.T) {
+	c := sitecore.New(sitecore.Config{WorkboxBulkComment: true})
+	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
+		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+	op := postback(c, workbox, body)[0]
+	op.Lookups[0].Apply(op, http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"fca998c50cc34f9194d80a4e6caece88"}}}}}`))
+	c.Complete([]*dispatch.Operation{op}, 200, nil, []byte(commentDialog))
+	cont := postback(c, workbox, "&__RESULT=Batch&__PIPELINE=p1")
+	if len(cont) != 1 || cont[0].StatusChange == nil || cont[0].StatusChange.FromState != "fca998c5-0cc3-4f91-94d8-0a4e6caece88" {
+		t.Fatalf("continuation: %+v, want the command leaving the state read", cont)
+	}
+}
+
+// TestDatasourcesWaitForComment pins that the data sources of a ribbon
+// command that needs a comment wait for it after "save first?", as the
+// page does.
+func TestDatasourcesWaitForComment(t *testing.T) {
+	c := sitecore.New(sitecore.Config{DatasourceItems: true})
+	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
+		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D0%29&__MODIFIED=1&__ISEVENT=1"
+	page := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)[0]
+	page.Lookups[0].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"path":"/p","shared":{"value":"<r><d><r ds=\"{3D457AFD-A5DC-4522-94DC-830E20D89FA4}\"/></d></r>"},"final":null}}}`))
+	page.Lookups[1].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"190b1c84f1be47edaa41f42193d9c8fc"}}}}}`))
+	c.Complete(page.Fanout, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"CheckModified","value":"Save?"}]}`))
+
+	no := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", "&__RESULT=no&__PIPELINE=p1")
+	if len(no) != 2 {
+		t.Fatalf("answer no: %d operations, want the page and the data source", len(no))
+	}
+	for i, op := range no {
+		if op.StatusChange != nil {
+			t.Errorf("operation %d runs on the answer to save first, want it to wait for the comment", i)
+		}
 	}
 }

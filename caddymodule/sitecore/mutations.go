@@ -37,11 +37,9 @@ type detail struct {
 	opensDialog   bool
 	pendingChange *dispatch.StatusChange
 
-	// pipeline and dialog are the client pipeline and the dialog whose
-	// continuation resumed this operation, so that a blocked
-	// continuation can be tracked again.
-	pipeline string
-	dialog   string
+	// flow is the tracked flow whose continuation resumed this operation,
+	// which ends or waits again once the outcome is known.
+	flow *trackedFlow
 
 	// commentNeeded is set for a workflow command that asks for a
 	// comment before it runs, and runsHere for a save that ran in the

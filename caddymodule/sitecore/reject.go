@@ -16,7 +16,8 @@ func (c *Classifier) Reject(ops []*dispatch.Operation, status int, message strin
 	var graphql []*detail
 	for _, op := range ops {
 		if d, ok := op.Detail.(*detail); ok && d.api == apiShell {
-			c.retrack(ops)
+			// Sitecore still waits for a blocked continuation.
+			c.settle(ops, false)
 			return rejectShell(status, message)
 		}
 		if d, ok := op.Detail.(*detail); ok && d.api == apiSpeak {

@@ -180,7 +180,7 @@ func New(cfg Config) *Classifier {
 		def(&k.command, "commandid")
 		messages[strings.ToLower(name)] = k
 	}
-	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string][]trackedFlow{}, ttl: time.Duration(cfg.DialogTimeout)}, messages: messages}
+	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string][]*trackedFlow{}, ttl: time.Duration(cfg.DialogTimeout)}, messages: messages}
 }
 
 // api names the API family of a request.
