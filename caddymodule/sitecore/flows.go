@@ -93,7 +93,7 @@ func (p *pipelines) put(flow *trackedFlow) {
 	p.pending[flow.id] = append(flows, flow)
 }
 
-// takeResult tells what take found.
+// takeResult is the outcome of take.
 type takeResult int
 
 const (
