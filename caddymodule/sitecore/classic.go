@@ -323,9 +323,20 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	resp, err := ParseResponse(body)
-	// A continuation ran unless the CMS refused it or its response
-	// cannot be read; a new dialog in the response continues the flow.
-	c.settle(ops, err == nil && len(resp.Alerts()) == 0)
+	if err == nil {
+		if id, ok := resp.Pipeline(); ok {
+			// The flow goes on under the response's pipeline: it is
+			// tracked before the continuation's flow ends, so that no
+			// moment leaves the pipeline untracked.
+			c.track(ops, id, resp, len(resp.Alerts()) > 0)
+			c.settle(ops, true)
+			return
+		}
+	}
+	// Sitecore ends a pipeline on its continuation's response, an alert
+	// included. A response that cannot be read may not have reached it,
+	// so the flow waits again.
+	c.settle(ops, err == nil)
 	if err != nil {
 		// Whether the command ran, or opened the dialog that the
 		// continuation would be matched with, cannot be told.
@@ -338,10 +349,6 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	alerted := len(resp.Alerts()) > 0
-	if id, ok := resp.Pipeline(); ok {
-		c.track(ops, id, resp, alerted)
-		return
-	}
 	for _, op := range ops {
 		d := op.Detail.(*detail)
 		if d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {

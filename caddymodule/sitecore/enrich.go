@@ -191,7 +191,7 @@ func (c *Classifier) childrenRead(parent dispatch.Item, im itemMessage) dispatch
 				Language: parent.Language,
 			}
 			perChild := &dispatch.Operation{Item: it, Detail: &detail{api: apiShell, mutation: d.mutation, batch: -1,
-				session: d.session, dialogResult: d.dialogResult, opensDialog: d.opensDialog}}
+				session: d.session, dialogResult: d.dialogResult, opensDialog: d.opensDialog, flow: d.flow}}
 			for _, e := range im.events {
 				perChild.AddEvent(dispatch.Event{Name: e})
 			}

@@ -175,6 +175,14 @@ func (c *Classifier) settle(ops []*dispatch.Operation, ran bool) {
 	}
 }
 
+// ending returns an operation that runs nothing but carries the flow that
+// a cancelling continuation ends, so that the flow ends only once the CMS
+// has seen the cancel, and waits again when the request is blocked or
+// fails.
+func ending(flow *trackedFlow) *dispatch.Operation {
+	return &dispatch.Operation{Detail: &detail{api: apiShell, batch: -1, flow: flow}}
+}
+
 // resume returns the operations of the flow that a continuation of the
 // session's pipeline continues, with the dialog result applied, or nil
 // when the flow ends here or is not tracked.
@@ -192,8 +200,7 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 		// The editor cancelled the dialog, so nothing runs. An empty
 		// result is not a cancel: Sitecore's workflow command runs with
 		// an empty comment.
-		c.pipelines.finish(flow)
-		return nil
+		return []*dispatch.Operation{ending(flow)}
 	}
 	yes := strings.EqualFold(result, "yes")
 
@@ -219,8 +226,7 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 		switch d.dialogResult {
 		case resultConfirm:
 			if !yes {
-				c.pipelines.finish(flow)
-				return nil
+				return []*dispatch.Operation{ending(flow)}
 			}
 		case resultName:
 			op.Item.Name = result
@@ -232,8 +238,7 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 				// whether to save despite a validation warning, saves on
 				// "yes" only.
 				if !yes {
-					c.pipelines.finish(flow)
-					return nil
+					return []*dispatch.Operation{ending(flow)}
 				}
 				continue
 			}

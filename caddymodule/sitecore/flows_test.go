@@ -242,3 +242,38 @@ func TestDatasourcesWaitForComment(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelWaitsForTheCMS pins that a cancel ends its flow only once the
+// CMS has seen it: a cancel that is refused, here for the unreadable
+// message posted with it, leaves the dialog waiting, and its next
+// continuation runs the command, to be validated.
+func TestCancelWaitsForTheCMS(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	openComment(t, c)
+	cancel := postback(c, contentEditor, "&__RESULT=cancel&__PIPELINE=p1&__PARAMETERS=item%3Aworkflow%28id%3D%7Bx")
+	if runsNothing(cancel) {
+		t.Fatalf("cancel with an unreadable message: %+v, want it refused", cancel)
+	}
+	c.Reject(cancel, http.StatusConflict, "refused", nil)
+
+	cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	if len(cont) != 1 || cont[0].StatusChange == nil {
+		t.Fatalf("the next continuation: %+v, want the command", cont)
+	}
+}
+
+// TestAlertEndsFlow pins that an alert in the continuation's response ends
+// the flow, as Sitecore ends the pipeline: the same continuation posted
+// again is not taken for the command, which never ran.
+func TestAlertEndsFlow(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	openComment(t, c)
+	cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	c.Complete(cont, 200, nil, []byte(`{"commands":[{"command":"Alert","value":"The item has been moved to a different workflow state."}]}`))
+	if cont[0].Succeeded {
+		t.Error("the refused command succeeded")
+	}
+	if again := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1"); len(again) != 0 {
+		t.Errorf("the continuation again: %+v, want the flow ended", again)
+	}
+}

@@ -124,7 +124,8 @@ func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
 		perItem := shellOp(op.StatusChange.CommandID, found.item, d.session)
 		perItem.StatusChange.FromState = op.StatusChange.FromState
 		pd := perItem.Detail.(*detail)
-		pd.stateRead = found.stateRead
+		// A continuation's fan-out settles the flow it continues.
+		pd.stateRead, pd.flow = found.stateRead, d.flow
 		if c.cfg.WorkboxBulkComment {
 			// The Workbox asks for one comment first, and runs the
 			// command in the continuation.
