@@ -408,6 +408,14 @@ func serviceAccount() string {
 	return fmt.Sprintf("authorization service {\n\tbearer %s\n}\nenrich_authorization service\n", scToken(scEditor))
 }
 
+// startEnrichingSidecar starts a sidecar that reads the CMS with the service
+// account and has an enriching event handler for the events, which
+// delivers to rc.
+func startEnrichingSidecar(t *testing.T, rc *receiver, events string) *scCMS {
+	t.Helper()
+	return startSitecoreSidecar(t, serviceAccount()+fmt.Sprintf("event_handler \"Search index\" {\n\tevents %s\n\turl %s\n\tenrich\n}", events, rc.URL("/search")))
+}
+
 // rejectItem makes the validator reject the command for one item and
 // accept it for the others.
 func rejectItem(legal *validator, id, message string) {
@@ -811,11 +819,7 @@ func TestContentEditorSaveWithWarningAsks(t *testing.T) {
 // of the new version, which neither request nor response shows.
 func TestContentEditorAddVersionFiresVersionAdded(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, serviceAccount()+fmt.Sprintf(`event_handler "Search index" {
-	events item:versionAdded
-	url %s
-	enrich
-}`, rc.URL("/search")))
+	s := startEnrichingSidecar(t, rc, "item:versionAdded")
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	form := "&__PARAMETERS=" + escapeJS("item:addversion") + "&__ISEVENT=1" +
 		"&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(sitecore.HarbourFestivalID)+"?lang=en&ver=1")
@@ -879,6 +883,30 @@ func TestContentEditorDeleteChildrenFiresPerChild(t *testing.T) {
 	s.caddy.waitListed(t, "state=delivered", 2, deliveryWait)
 	if list := s.caddy.listDeliveries(t, "item="+sitecore.NewsID); len(list) != 0 {
 		t.Errorf("deliveries for News, which stays: %+v", list)
+	}
+}
+
+// TestExperienceEditorSaveFiresOnlyForChanged saves a page that shows two
+// items with enrich: the request posts the fields of both, one changed.
+// Sitecore saves only that one, and the reads before and after show it,
+// so item:saved fires for it alone.
+func TestExperienceEditorSaveFiresOnlyForChanged(t *testing.T) {
+	rc := newReceiver(t)
+	s := startEnrichingSidecar(t, rc, "item:saved")
+	teaser := s.newArticle(t, "teaser")
+	unchanged, _ := sitecore.Field(latestVersion(t, mustItem(t, s.emu, teaser)).Fields, "Headline")
+	key := func(id string) string {
+		return fmt.Sprintf("fld_%s_%s_en_1_%s_1", strings.ToUpper(scHex(id)), strings.ToUpper(scHex(sitecore.HeadlineFieldID)), "#!#Ignore revision#!#")
+	}
+	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"scFieldValues":{%q:"Harbour festival &amp; regatta",%q:%q}}`,
+		scBraced(sitecore.HarbourFestivalID), key(sitecore.HarbourFestivalID), key(teaser), unchanged)
+	if got := s.speakPost(t, "ExperienceEditor.Save.CallServerSavePipeline", data); got.Status != http.StatusOK {
+		t.Fatalf("save: status %d, body %.300s", got.Status, got.Body)
+	}
+	rc.waitFor(t, "item:saved", scEvent("item:saved", sitecore.HarbourFestivalID))
+	s.caddy.waitListed(t, "state=delivered", 1, deliveryWait)
+	if list := s.caddy.listDeliveries(t, "item="+teaser); len(list) != 0 {
+		t.Errorf("deliveries for the unchanged item: %+v", list)
 	}
 }
 
@@ -947,11 +975,7 @@ func TestContentEditorCreateFiresAdded(t *testing.T) {
 // carries the id that the emulator gave the new item.
 func TestContentEditorNewItemsEnrichedWithIds(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, serviceAccount()+fmt.Sprintf(`event_handler "Search index" {
-	events item:added item:copied
-	url %s
-	enrich
-}`, rc.URL("/search")))
+	s := startEnrichingSidecar(t, rc, "item:added item:copied")
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	run := func(message, answer string) {
 		t.Helper()

@@ -328,7 +328,7 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 			// The flow goes on under the response's pipeline: it is
 			// tracked before the continuation's flow ends, so that no
 			// moment leaves the pipeline untracked.
-			c.track(ops, id, resp, len(resp.Alerts()) > 0)
+			c.track(ops, id, resp)
 			c.settle(ops, true)
 			return
 		}
@@ -349,8 +349,15 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	alerted := len(resp.Alerts()) > 0
+	// Sitecore's workflow command answers with no commands at all when
+	// it runs nothing, as for an item version deleted meanwhile; when it
+	// runs, the editor is at least refreshed.
+	ranNothing := len(resp.Commands) == 0
 	for _, op := range ops {
 		d := op.Detail.(*detail)
+		if changeOf(op) != nil && ranNothing {
+			continue
+		}
 		if d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {
 			// The request was to open the comment dialog, but the
 			// response opened none: the command ran, as a 200 without an

@@ -64,7 +64,7 @@ var readsBefore = map[string]bool{
 	"deleteItemVersion": true, "executeWorkflowCommand": true,
 	"item:save": true, "contenteditor:save": true,
 	"item:delete": true, "item:deletechildren": true, "item:deleteversion": true, "item:rename": true, "item:moveto": true,
-	"ExperienceEditor.Save.CallServerSavePipeline": true,
+	speakSaveRequest: true,
 }
 
 // EnrichBefore returns the read of the item before the write, for the
@@ -121,6 +121,12 @@ func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 		d.after = item
 		fillFromRead(&op.Item, item)
 		applyBefore(op, d)
+		if d.mutation == speakSaveRequest && d.before.Exists() && unchanged(op) {
+			// An Experience Editor save posts the fields of every item
+			// on the page, and Sitecore saves only the items whose
+			// values changed; this one it did not save.
+			op.Succeeded = false
+		}
 	})}
 	for i, e := range op.Events {
 		if e.Name != dispatch.EventItemCopied || e.Source == nil || (e.Source.ID == "" && e.Source.Path == "") {
@@ -198,6 +204,17 @@ func (c *Classifier) childrenRead(parent dispatch.Item, im itemMessage) dispatch
 			op.Fanout = append(op.Fanout, perChild)
 		}
 	})
+}
+
+// unchanged reports whether the item:saved of an operation lists no field
+// change. A real save changes at least __Updated.
+func unchanged(op *dispatch.Operation) bool {
+	for _, e := range op.Events {
+		if e.Name == dispatch.EventItemSaved && e.Changes != nil && len(e.Changes.FieldChanges) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // queryBody returns a GraphQL request for a query about one item version.

@@ -11,17 +11,20 @@ import (
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
+// speakSaveRequest is the step of an Experience Editor save that writes.
+const speakSaveRequest = "ExperienceEditor.Save.CallServerSavePipeline"
+
 // speakEvents maps the Experience Editor's writing SPEAK requests to the
 // item events they fire. Requests named Can*, Check*, Get*, Is* and
 // Validate*, and all others not listed, only read.
 var speakEvents = map[string][]string{
-	"ExperienceEditor.Save.CallServerSavePipeline": {dispatch.EventItemSaved},
-	"ExperienceEditor.Insert":                      {dispatch.EventItemAdded},
-	"ExperienceEditor.Rename":                      {dispatch.EventItemRenamed},
-	"ExperienceEditor.Move":                        {dispatch.EventItemMoved},
-	"ExperienceEditor.Delete.ExecuteRequest":       {dispatch.EventItemDeleting, dispatch.EventItemDeleted},
-	"ExperienceEditor.AddVersion.Execute":          {dispatch.EventItemVersionAdded},
-	"ExperienceEditor.RemoveVersions.Execute":      {dispatch.EventItemVersionRemoved},
+	speakSaveRequest:                          {dispatch.EventItemSaved},
+	"ExperienceEditor.Insert":                 {dispatch.EventItemAdded},
+	"ExperienceEditor.Rename":                 {dispatch.EventItemRenamed},
+	"ExperienceEditor.Move":                   {dispatch.EventItemMoved},
+	"ExperienceEditor.Delete.ExecuteRequest":  {dispatch.EventItemDeleting, dispatch.EventItemDeleted},
+	"ExperienceEditor.AddVersion.Execute":     {dispatch.EventItemVersionAdded},
+	"ExperienceEditor.RemoveVersions.Execute": {dispatch.EventItemVersionRemoved},
 
 	// NOTE: that these change the context item (its display name, its
 	// layout, or all its versions in the language) is read from their
@@ -60,7 +63,7 @@ func (c *Classifier) classifySpeak(name string, body []byte) []*dispatch.Operati
 	context := dispatch.Item{ID: normalizeID(req.Get("itemId")), Language: req.Get("language"), Version: version}
 
 	switch name {
-	case "ExperienceEditor.Save.CallServerSavePipeline":
+	case speakSaveRequest:
 		values, err := req.FieldValues()
 		if err != nil {
 			return nil

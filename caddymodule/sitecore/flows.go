@@ -204,10 +204,16 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 	}
 	yes := strings.EqualFold(result, "yes")
 
-	if flow.dialog == "CheckModified" {
-		// After "save first?", with yes (saved) or no (not saved), the
-		// command goes on. With a comment dialog next, this request
-		// runs nothing yet. Without one, the command runs now.
+	switch flow.dialog {
+	case "CheckModified", "Confirm":
+		// A question, not the dialog that posts a name, a target or a
+		// comment. After "save first?", with yes (saved) or no (not
+		// saved), the flow goes on; after any other question, on yes
+		// only. A command that needs a comment waits for its comment
+		// dialog, so this request runs nothing of it yet.
+		if flow.dialog == "Confirm" && !yes {
+			return []*dispatch.Operation{ending(flow)}
+		}
 		for _, op := range ops {
 			d := op.Detail.(*detail)
 			d.session, d.opensDialog = session, false
@@ -249,16 +255,21 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 }
 
 // track keeps the operations of a request whose response opened a dialog,
-// under the pipeline id of the response, until the continuation. An
-// operation that already ran in this request (the save of an item:save
-// that resumed a command) is not kept, and reports whether it succeeded.
-// The flow keeps copies: the handler goes on reading this request's
-// operations while the continuation may already be served.
-func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Response, alerted bool) {
+// under the pipeline id of the response, until the continuation. The save
+// of an item:save that resumed a command ran in this request, unless the
+// dialog is a question of its own save pipeline (such as whether to
+// overwrite a newer version), which it then waits for. The flow keeps
+// copies: the handler goes on reading this request's operations while the
+// continuation may already be served.
+func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Response) {
+	dialog := ""
+	if dialogs := resp.Dialogs(); len(dialogs) > 0 {
+		dialog = dialogs[len(dialogs)-1].Name
+	}
+	alerted := len(resp.Alerts()) > 0
 	var waiting []*dispatch.Operation
 	for _, op := range ops {
-		d := op.Detail.(*detail)
-		if d.runsHere {
+		if op.Detail.(*detail).runsHere && dialog != "Confirm" {
 			op.Succeeded = !alerted
 			continue
 		}
@@ -269,6 +280,7 @@ func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Res
 			continue
 		}
 		kept := forFlow(op)
+		kept.Detail.(*detail).runsHere = false
 		if change != nil {
 			copied := *change
 			kept.StatusChange = &copied
@@ -279,11 +291,7 @@ func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Res
 	if len(waiting) == 0 {
 		return
 	}
-	flow := &trackedFlow{id: pipeline, ops: waiting, session: waiting[0].Detail.(*detail).session}
-	if dialogs := resp.Dialogs(); len(dialogs) > 0 {
-		flow.dialog = dialogs[len(dialogs)-1].Name
-	}
-	c.pipelines.put(flow)
+	c.pipelines.put(&trackedFlow{id: pipeline, ops: waiting, session: waiting[0].Detail.(*detail).session, dialog: dialog})
 }
 
 // forFlow returns a copy of an operation to keep in a flow, with a detail

@@ -3,6 +3,7 @@ package sitecore_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -275,5 +276,78 @@ func TestAlertEndsFlow(t *testing.T) {
 	}
 	if again := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1"); len(again) != 0 {
 		t.Errorf("the continuation again: %+v, want the flow ended", again)
+	}
+}
+
+// TestQuestionAfterTargetKeepsTarget pins a second dialog after a move's
+// target, a question such as whether to go on with many links: its yes or
+// no is not taken for the target, a no runs nothing, and a yes moves to
+// the target chosen before.
+func TestQuestionAfterTargetKeepsTarget(t *testing.T) {
+	const question = `{"commands":[{"command":"SetPipeline","value":"p2"},{"command":"Confirm","value":"This operation may take a long time. Continue?"}]}`
+	for _, answer := range []string{"no", "yes"} {
+		c := sitecore.New(sitecore.Config{})
+		first := postback(c, contentEditor, "&__PARAMETERS="+url.QueryEscape("item:moveto(id={7DB3B587-2DDE-440D-BFF6-4192C57C6D2D})")+"&__ISEVENT=1")
+		c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=Sitecore.Shell.Applications.Dialogs.SelectItem"}]}`))
+		target := postback(c, contentEditor, "&__RESULT=%7BEE5C140A-3FAA-4D3D-B427-46C9CF5F7E5F%7D&__PIPELINE=p1")
+		c.Complete(target, 200, nil, []byte(question))
+		if target[0].Succeeded {
+			t.Fatalf("%s: the move succeeded before its question was answered", answer)
+		}
+		last := postback(c, contentEditor, "&__RESULT="+answer+"&__PIPELINE=p2")
+		if answer == "no" {
+			if !runsNothing(last) {
+				t.Errorf("no: %+v, want nothing moved", last)
+			}
+			continue
+		}
+		if len(last) != 1 || last[0].Item.ParentID != "ee5c140a-3faa-4d3d-b427-46c9cf5f7e5f" {
+			t.Errorf("yes: %+v, want the move to the target chosen before", last)
+		}
+	}
+}
+
+// TestSaveQuestionAfterSaveFirst pins "save first?" answered yes, whose
+// save then asks a question of its own: the save waits for it, a no saves
+// and runs nothing, and a yes saves and runs the command.
+func TestSaveQuestionAfterSaveFirst(t *testing.T) {
+	for _, answer := range []string{"no", "yes"} {
+		c := sitecore.New(sitecore.Config{})
+		first := postback(c, contentEditor, modifiedWorkflow("1"))
+		c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p7"},{"command":"CheckModified","value":"Save?"}]}`))
+		resume := postback(c, contentEditor, "&__PARAMETERS="+url.QueryEscape("item:save(postaction=pipeline:resume(pipelineId=p7))")+"&__ISEVENT=1"+currentItem)
+		c.Complete(resume, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p8"},{"command":"Confirm","value":"One or more items have been changed. Overwrite?"}]}`))
+		for _, op := range resume {
+			if op.Succeeded {
+				t.Fatalf("%s: %+v succeeded before the save's question was answered", answer, op)
+			}
+		}
+		last := postback(c, contentEditor, "&__RESULT="+answer+"&__PIPELINE=p8")
+		if answer == "no" {
+			if !runsNothing(last) {
+				t.Errorf("no: %+v, want nothing saved or run", last)
+			}
+			continue
+		}
+		var command, save bool
+		for _, op := range last {
+			command = command || (op.StatusChange != nil && op.Comments == "")
+			save = save || op.HasEvent(dispatch.EventItemSaved)
+		}
+		if !command || !save {
+			t.Errorf("yes: %+v, want the save and the command, without a comment", last)
+		}
+	}
+}
+
+// TestEmptyResponseRanNothing pins that a workflow command answered with no
+// commands at all, as Sitecore answers when the item version is gone, did
+// not run.
+func TestEmptyResponseRanNothing(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, contentEditor, workflowParams("1"))
+	c.Complete(ops, 200, nil, []byte(`{"commands":[]}`))
+	if ops[0].Succeeded || ops[0].Unchecked {
+		t.Errorf("succeeded %v, unchecked %v; want neither", ops[0].Succeeded, ops[0].Unchecked)
 	}
 }
