@@ -338,8 +338,8 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	// so the flow waits again.
 	c.settle(ops, err == nil)
 	if err != nil {
-		// Whether the command ran, or opened the dialog that the
-		// continuation would be matched with, cannot be told.
+		// The response does not show whether the command ran or opened
+		// the dialog that the continuation would be matched with.
 		for _, op := range ops {
 			if d := op.Detail.(*detail); d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {
 				op.StatusChange, d.pendingChange = changeOf(op), nil
@@ -349,9 +349,9 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	alerted := len(resp.Alerts()) > 0
-	// Sitecore's workflow command answers with no commands at all when
-	// it runs nothing, as for an item version deleted meanwhile; when it
-	// runs, the editor is at least refreshed.
+	// Sitecore's workflow command responds with no commands at all when
+	// it runs nothing, as for an item version deleted meanwhile. When it
+	// runs, the response at least refreshes the editor.
 	ranNothing := len(resp.Commands) == 0
 	for _, op := range ops {
 		d := op.Detail.(*detail)

@@ -123,8 +123,8 @@ func (c *Classifier) EnrichAfter(op *dispatch.Operation) []dispatch.Lookup {
 		applyBefore(op, d)
 		if d.mutation == speakSaveRequest && d.before.Exists() && unchanged(op) {
 			// An Experience Editor save posts the fields of every item
-			// on the page, and Sitecore saves only the items whose
-			// values changed; this one it did not save.
+			// on the page, but Sitecore saves only the items whose
+			// values changed, so this one was not saved.
 			op.Succeeded = false
 		}
 	})}
