@@ -218,11 +218,13 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		h.classifier = wordpress.New(cfg)
 	case "sitecore":
+		// openDialogs outlives the handler, so that a reload keeps
+		// following the editors' open dialogs.
 		cfg := sitecore.Config{}
 		if h.Sitecore != nil {
 			cfg = *h.Sitecore
 		}
-		h.classifier = sitecore.New(cfg)
+		h.classifier = sitecore.New(cfg, sitecore.WithDialogs(openDialogs))
 	default:
 		return fmt.Errorf("cms %q: unknown CMS (known: wordpress, sitecore)", h.CMS)
 	}
@@ -270,6 +272,10 @@ func (h *Handler) Cleanup() error {
 	_, err := dispatchers.Delete(h.poolKey)
 	return err
 }
+
+// openDialogs tracks the Sitecore classic editors' open dialogs for every
+// handler of the process, across reloads.
+var openDialogs = sitecore.NewDialogs()
 
 // Interface guards
 var (

@@ -112,6 +112,18 @@ func (s *scCMS) throughDialog(t *testing.T, page, message, answer string) {
 	}
 }
 
+// openCommentDialog runs a command on the seeded article from the Content
+// Editor, with the comment dialog, and returns the dialog's pipeline id.
+func (s *scCMS) openCommentDialog(t *testing.T, command string) string {
+	t.Helper()
+	status, body := s.shellPost(t, "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1", itemWorkflow(command, "0"))
+	m := pipelineID.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("command %s: status %d, body %.300s; want the comment dialog", command, status, body)
+	}
+	return m[1]
+}
+
 // itemWorkflow returns a Content Editor postback running a command on the
 // seeded article: ui=1 runs it at once, ui=0 opens the comment dialog.
 func itemWorkflow(command, ui string) string {
@@ -188,13 +200,9 @@ func TestContinuationCannotSkipValidation(t *testing.T) {
 	s.submit(t, sitecore.HarbourFestivalID)
 	legal.reject("Legal review is missing for this page.")
 
-	status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
-	m := pipelineID.FindStringSubmatch(body)
-	if status != http.StatusOK || m == nil {
-		t.Fatalf("Approve: status %d, body %.300s; want the comment dialog", status, body)
-	}
+	pipeline := s.openCommentDialog(t, sitecore.ApproveCommandID)
 	for i, try := range []string{"empty comment", "the same again"} {
-		if status, body := s.shellPost(t, page, "&__RESULT=&__PIPELINE="+m[1]); status != http.StatusConflict {
+		if status, body := s.shellPost(t, page, "&__RESULT=&__PIPELINE="+pipeline); status != http.StatusConflict {
 			t.Errorf("%s: status %d, body %q; want 409", try, status, body)
 		}
 		if calls := len(legal.receiver.all()); calls != i+1 {
@@ -221,12 +229,7 @@ func TestContinuationWhileValidated(t *testing.T) {
 		writeJSON(w, http.StatusOK, map[string]any{"IsValid": false, "Message": "Legal review is missing for this page."})
 	})
 
-	_, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
-	m := pipelineID.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("Approve: body %.300s; want the comment dialog", body)
-	}
-	continuation := "&__RESULT=Fine&__PIPELINE=" + m[1]
+	continuation := "&__RESULT=Fine&__PIPELINE=" + s.openCommentDialog(t, sitecore.ApproveCommandID)
 	type result struct {
 		status int
 		body   string
@@ -305,18 +308,13 @@ func TestContentEditorCommandWithUnsavedEdits(t *testing.T) {
 // TestValidateOnFirstRequestSurvivesLostTracking pins the option
 // validate_on_first_request: Approve with the comment dialog is validated
 // on the request that opens the dialog, so a rejection comes before the
-// dialog. After an accepted first request, a reload of the configuration
-// makes the sidecar forget the dialog, and the continuation, which it no
-// longer recognizes, approves the item without a second call: the command
-// was validated all the same.
+// dialog. After an accepted first request, the dialog outlives
+// dialog_timeout, so the sidecar no longer recognizes the continuation,
+// which approves the item without a second call: the command was
+// validated all the same.
 func TestValidateOnFirstRequestSurvivesLostTracking(t *testing.T) {
 	legal, team := newValidator(t), newReceiver(t)
-	s := newSitecoreCMS(t, sitecore.Options{})
-	site := func(budget string) string {
-		return fmt.Sprintf("cms_webhooks {\n\tcms sitecore\n\tbudget %s\n\tsitecore {\n\t\tvalidate_on_first_request\n\t}\n%s\n}\nreverse_proxy %s",
-			budget, indent(classicWorkflow(legal.receiver, team), "\t"), s.srv.Listener.Addr())
-	}
-	s.caddy = startCaddy(t, caddyOptions{site: site("10s")})
+	s := startSitecoreSidecar(t, "sitecore {\n\tvalidate_on_first_request\n\tdialog_timeout 1s\n}\n"+classicWorkflow(legal.receiver, team))
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	s.submit(t, sitecore.HarbourFestivalID)
 
@@ -329,14 +327,11 @@ func TestValidateOnFirstRequestSurvivesLostTracking(t *testing.T) {
 	}
 
 	legal.accept()
-	status, body := s.shellPost(t, page, itemWorkflow(sitecore.ApproveCommandID, "0"))
-	m := pipelineID.FindStringSubmatch(body)
-	if status != http.StatusOK || m == nil {
-		t.Fatalf("accepted first request: status %d, body %.300s; want the comment dialog", status, body)
-	}
+	pipeline := s.openCommentDialog(t, sitecore.ApproveCommandID)
 	calls := len(legal.receiver.all())
-	s.caddy.reload(t, caddyfileWith(s.caddy.port, s.caddy.adminPort, "", site("9s")))
-	if status, body := s.shellPost(t, page, "&__RESULT=Checked&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
+	// Longer than dialog_timeout: the sidecar forgets the dialog.
+	time.Sleep(1500 * time.Millisecond)
+	if status, body := s.shellPost(t, page, "&__RESULT=Checked&__PIPELINE="+pipeline); status != http.StatusOK || strings.Contains(body, "Alert") {
 		t.Fatalf("continuation: status %d, body %.300s", status, body)
 	}
 	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.ApprovedStateID {
@@ -344,6 +339,31 @@ func TestValidateOnFirstRequestSurvivesLostTracking(t *testing.T) {
 	}
 	if got := len(legal.receiver.all()); got != calls {
 		t.Errorf("validator called %d more times on the continuation, want none", got-calls)
+	}
+}
+
+// TestDialogFollowedAcrossReload opens Approve's comment dialog, reloads
+// the configuration, and posts the comment: the sidecar still recognizes
+// the continuation, so the validator's rejection blocks it.
+func TestDialogFollowedAcrossReload(t *testing.T) {
+	legal, team := newValidator(t), newReceiver(t)
+	s := newSitecoreCMS(t, sitecore.Options{})
+	site := func(budget string) string {
+		return fmt.Sprintf("cms_webhooks {\n\tcms sitecore\n\tbudget %s\n%s\n}\nreverse_proxy %s",
+			budget, indent(classicWorkflow(legal.receiver, team), "\t"), s.srv.Listener.Addr())
+	}
+	s.caddy = startCaddy(t, caddyOptions{site: site("10s")})
+	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
+	s.submit(t, sitecore.HarbourFestivalID)
+	legal.reject("Legal review is missing for this page.")
+
+	pipeline := s.openCommentDialog(t, sitecore.ApproveCommandID)
+	s.caddy.reload(t, caddyfileWith(s.caddy.port, s.caddy.adminPort, "", site("9s")))
+	if status, body := s.shellPost(t, page, "&__RESULT=Checked&__PIPELINE="+pipeline); status != http.StatusConflict || body != "Legal review is missing for this page." {
+		t.Errorf("continuation after the reload: status %d, body %q; want 409 with the rejection", status, body)
+	}
+	if state, _ := s.emu.WorkflowState(sitecore.HarbourFestivalID, "en", 0); state.ID != sitecore.AwaitingApprovalStateID {
+		t.Errorf("the item is in %s, want Awaiting Approval", state.ID)
 	}
 }
 

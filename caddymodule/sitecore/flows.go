@@ -26,21 +26,23 @@ const defaultDialogTimeout = 30 * time.Minute
 // proxy's timeouts, unless it never reaches its end.
 const inFlightLimit = 5 * time.Minute
 
-// pipelines tracks the commands that wait for a dialog result, by pipeline
-// id. Sitecore binds a pipeline to the editor's server session, so a flow
-// is matched with the session cookies too. Sliding expiration may renew an
+// Dialogs tracks the classic editors' commands that wait for a dialog
+// result, by pipeline id. Pipeline ids are unique, so one Dialogs may serve
+// the classifiers of several configurations, and outlive a reload.
+//
+// Sitecore binds a pipeline to the editor's server session, so a flow is
+// matched with the session cookies too. Sliding expiration may renew an
 // authentication cookie while a dialog is open, though. So when only one
 // flow has the id, it is taken even when no cookie matches, because
 // passing a continuation unvalidated would be worse.
 //
 // A flow stays tracked while its continuation is served, marked in flight,
-// and ends only when the CMS ran it: a continuation that is blocked,
-// refused or fails leaves it waiting, as Sitecore still waits. The same
-// continuation posted again meanwhile is refused.
-type pipelines struct {
+// and ends once the CMS has answered the continuation: one that is
+// blocked, refused or fails leaves it waiting, as Sitecore still waits.
+// The same continuation posted again meanwhile is refused.
+type Dialogs struct {
 	mu      sync.Mutex
 	pending map[string][]*trackedFlow
-	ttl     time.Duration
 }
 
 // trackedFlow is a command whose request opened a dialog.
@@ -76,7 +78,7 @@ func sameSession(a, b editorSession) bool {
 	return false
 }
 
-func (p *pipelines) put(flow *trackedFlow) {
+func (p *Dialogs) put(flow *trackedFlow, ttl time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
@@ -88,7 +90,7 @@ func (p *pipelines) put(flow *trackedFlow) {
 			p.pending[k] = flows
 		}
 	}
-	flow.expires = now.Add(p.ttl)
+	flow.expires = now.Add(ttl)
 	flows := slices.DeleteFunc(p.pending[flow.id], func(t *trackedFlow) bool { return sameSession(t.session, flow.session) })
 	p.pending[flow.id] = append(flows, flow)
 }
@@ -105,7 +107,7 @@ const (
 // take marks the flow of pipeline id for the session in flight and returns
 // copies of its operations: the flow that shares a session cookie, or
 // else the only one with that id. A flow already in flight is busy.
-func (p *pipelines) take(id string, session editorSession) (*trackedFlow, []*dispatch.Operation, takeResult) {
+func (p *Dialogs) take(id string, session editorSession) (*trackedFlow, []*dispatch.Operation, takeResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	flows := p.pending[id]
@@ -134,7 +136,7 @@ func (p *pipelines) take(id string, session editorSession) (*trackedFlow, []*dis
 }
 
 // finish ends a flow whose continuation ran.
-func (p *pipelines) finish(flow *trackedFlow) {
+func (p *Dialogs) finish(flow *trackedFlow) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	flows := slices.DeleteFunc(p.pending[flow.id], func(t *trackedFlow) bool { return t == flow })
@@ -146,7 +148,7 @@ func (p *pipelines) finish(flow *trackedFlow) {
 }
 
 // release lets a flow whose continuation did not run wait again.
-func (p *pipelines) release(flow *trackedFlow) {
+func (p *Dialogs) release(flow *trackedFlow) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	flow.inFlight = time.Time{}
@@ -168,9 +170,9 @@ func flowsOf(ops []*dispatch.Operation) []*trackedFlow {
 func (c *Classifier) settle(ops []*dispatch.Operation, ran bool) {
 	for _, flow := range flowsOf(ops) {
 		if ran {
-			c.pipelines.finish(flow)
+			c.dialogs.finish(flow)
 		} else {
-			c.pipelines.release(flow)
+			c.dialogs.release(flow)
 		}
 	}
 }
@@ -187,7 +189,7 @@ func ending(flow *trackedFlow) *dispatch.Operation {
 // session's pipeline continues, with the dialog result applied, or nil
 // when the flow ends here or is not tracked.
 func (c *Classifier) resume(session editorSession, pipeline, result string) []*dispatch.Operation {
-	flow, ops, found := c.pipelines.take(pipeline, session)
+	flow, ops, found := c.dialogs.take(pipeline, session)
 	switch found {
 	case flowNotFound:
 		// An untracked continuation resumes something else.
@@ -291,7 +293,7 @@ func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Res
 	if len(waiting) == 0 {
 		return
 	}
-	c.pipelines.put(&trackedFlow{id: pipeline, ops: waiting, session: waiting[0].Detail.(*detail).session, dialog: dialog})
+	c.dialogs.put(&trackedFlow{id: pipeline, ops: waiting, session: waiting[0].Detail.(*detail).session, dialog: dialog}, time.Duration(c.cfg.DialogTimeout))
 }
 
 // forFlow returns a copy of an operation to keep in a flow, with a detail

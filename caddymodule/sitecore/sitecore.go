@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -90,8 +89,9 @@ type Config struct {
 	// editor's workflow command on the request that opens its dialog,
 	// with empty Comments, instead of on the continuation that runs it.
 	// A continuation that the sidecar does not recognize (after a
-	// restart, or behind several proxies without sticky sessions) then
-	// cannot run an unvalidated command. Default: off.
+	// restart or the dialog timeout, or behind several proxies without
+	// sticky sessions) then cannot run an unvalidated command. Default:
+	// off.
 	ValidateOnFirstRequest bool `json:"validate_on_first_request,omitempty"`
 
 	// SpeakPath is the root of the Experience Editor's SPEAK requests.
@@ -128,13 +128,13 @@ type WorkflowMessage struct {
 
 // Classifier reads Sitecore requests and responses.
 type Classifier struct {
-	cfg       Config
-	pipelines *pipelines
-	messages  map[string]workflowKeys
+	cfg      Config
+	dialogs  *Dialogs
+	messages map[string]workflowKeys
 }
 
 // New returns a classifier for the configuration.
-func New(cfg Config) *Classifier {
+func New(cfg Config, opts ...Option) *Classifier {
 	def := func(v *string, d string) {
 		*v = strings.TrimRight(*v, "/")
 		if *v == "" {
@@ -180,7 +180,26 @@ func New(cfg Config) *Classifier {
 		def(&k.command, "commandid")
 		messages[strings.ToLower(name)] = k
 	}
-	return &Classifier{cfg: cfg, pipelines: &pipelines{pending: map[string][]*trackedFlow{}, ttl: time.Duration(cfg.DialogTimeout)}, messages: messages}
+	c := &Classifier{cfg: cfg, dialogs: NewDialogs(), messages: messages}
+	for _, opt := range opts {
+		opt(c)
+	}
+	return c
+}
+
+// Option changes how New builds a classifier.
+type Option func(*Classifier)
+
+// WithDialogs makes the classifier track the classic editors' dialogs in
+// d, which may outlive it: a Caddy reload then keeps following the dialogs
+// that are open.
+func WithDialogs(d *Dialogs) Option {
+	return func(c *Classifier) { c.dialogs = d }
+}
+
+// NewDialogs returns an empty tracker of dialogs.
+func NewDialogs() *Dialogs {
+	return &Dialogs{pending: map[string][]*trackedFlow{}}
 }
 
 // api names the API family of a request.
