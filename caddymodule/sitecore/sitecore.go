@@ -72,7 +72,7 @@ type Config struct {
 	// unvalidated. Default: 30m.
 	DialogTimeout caddy.Duration `json:"dialog_timeout,omitempty"`
 
-	// WorkboxBulkComment tells that the Workbox asks for one comment
+	// WorkboxBulkComment is set where the Workbox prompts for one comment
 	// before a bulk command ("send selected", "send all"), as Sitecore's
 	// setting Workbox.WorkBoxSingleCommentForBulkOperation makes it do.
 	// The command then runs, and is validated with the comment, in the
