@@ -115,10 +115,10 @@ var defaultSessionCookies = []string{".AspNet.Cookies", "ASP.NET_SessionId", ".A
 
 // sessionOf returns the editor session of a request.
 func (c *Classifier) sessionOf(r *http.Request) editorSession {
-	session := editorSession{}
+	session := editorSession{host: r.Host, cookies: map[string]string{}}
 	for _, name := range c.cfg.SessionCookies {
 		if cookie, err := r.Cookie(name); err == nil && cookie.Value != "" {
-			session[name] = cookie.Value
+			session.cookies[name] = cookie.Value
 		}
 	}
 	return session
@@ -319,7 +319,7 @@ func refused(reason string) *dispatch.Operation {
 // that starts a client pipeline tracks the command for its continuation.
 func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body []byte) {
 	if status != http.StatusOK {
-		c.settle(ops, false)
+		c.settle(ops, false, false)
 		return
 	}
 	resp, err := ParseResponse(body)
@@ -329,14 +329,14 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 			// tracked before the continuation's flow ends, so that no
 			// moment leaves the pipeline untracked.
 			c.track(ops, id, resp)
-			c.settle(ops, true)
+			c.settle(ops, true, false)
 			return
 		}
 	}
 	// Sitecore ends a pipeline on its continuation's response, an alert
 	// included. A response that cannot be read may not have reached it,
 	// so the flow waits again.
-	c.settle(ops, err == nil)
+	c.settle(ops, err == nil, err == nil && len(resp.Commands) == 0)
 	if err != nil {
 		// The response does not show whether the command ran or opened
 		// the dialog that the continuation would be matched with.

@@ -61,17 +61,27 @@ type trackedFlow struct {
 	expires time.Time
 
 	// inFlight is when a continuation took the flow; zero while it
-	// waits.
+	// waits. fallback is set when that continuation shares no session
+	// cookie with the flow, as after a renewed cookie.
 	inFlight time.Time
+	fallback bool
 }
 
-// editorSession holds the values of a request's session cookies, by name.
-type editorSession map[string]string
+// editorSession identifies the editor of a request: the site (the Host
+// header) and the values of the session cookies, by name.
+type editorSession struct {
+	host    string
+	cookies map[string]string
+}
 
-// sameSession reports whether two requests share a session cookie value.
+// sameSession reports whether two requests are to the same site and share
+// a session cookie value.
 func sameSession(a, b editorSession) bool {
-	for name, value := range a {
-		if value != "" && b[name] == value {
+	if !strings.EqualFold(a.host, b.host) {
+		return false
+	}
+	for name, value := range a.cookies {
+		if value != "" && b.cookies[name] == value {
 			return true
 		}
 	}
@@ -112,7 +122,8 @@ func (p *Dialogs) take(id string, session editorSession) (*trackedFlow, []*dispa
 	defer p.mu.Unlock()
 	flows := p.pending[id]
 	i := slices.IndexFunc(flows, func(t *trackedFlow) bool { return sameSession(t.session, session) })
-	if i < 0 && len(flows) == 1 {
+	fallback := i < 0 && len(flows) == 1 && strings.EqualFold(flows[0].session.host, session.host)
+	if fallback {
 		i = 0
 	}
 	if i < 0 {
@@ -126,7 +137,7 @@ func (p *Dialogs) take(id string, session editorSession) (*trackedFlow, []*dispa
 	if !flow.inFlight.IsZero() && now.Sub(flow.inFlight) < inFlightLimit {
 		return nil, nil, flowBusy
 	}
-	flow.inFlight = now
+	flow.inFlight, flow.fallback = now, fallback
 	ops := make([]*dispatch.Operation, len(flow.ops))
 	for j, op := range flow.ops {
 		ops[j] = forFlow(op)
@@ -166,10 +177,13 @@ func flowsOf(ops []*dispatch.Operation) []*trackedFlow {
 }
 
 // settle ends the flows that the operations continue when the CMS ran the
-// continuation, and lets them wait again when it did not.
-func (c *Classifier) settle(ops []*dispatch.Operation, ran bool) {
+// continuation, and lets them wait again when it did not. A flow that a
+// continuation without a shared session cookie took waits again too when
+// the CMS answered nothing at all: that continuation may have come from
+// another session, which Sitecore does not let resume the pipeline.
+func (c *Classifier) settle(ops []*dispatch.Operation, ran, empty bool) {
 	for _, flow := range flowsOf(ops) {
-		if ran {
+		if ran && !(empty && flow.fallback) {
 			c.dialogs.finish(flow)
 		} else {
 			c.dialogs.release(flow)
@@ -282,7 +296,6 @@ func (c *Classifier) track(ops []*dispatch.Operation, pipeline string, resp *Res
 			continue
 		}
 		kept := forFlow(op)
-		kept.Detail.(*detail).runsHere = false
 		if change != nil {
 			copied := *change
 			kept.StatusChange = &copied

@@ -351,3 +351,54 @@ func TestEmptyResponseRanNothing(t *testing.T) {
 		t.Errorf("succeeded %v, unchecked %v; want neither", ops[0].Succeeded, ops[0].Unchecked)
 	}
 }
+
+// TestSaveQuestionThenComment pins "save first?" answered yes for a
+// command that needs a comment, whose save asks a question of its own:
+// after its yes, the save has run, and the comment dialog that follows
+// runs the command with the comment.
+func TestSaveQuestionThenComment(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, modifiedWorkflow("0"))
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p7"},{"command":"CheckModified","value":"Save?"}]}`))
+	resume := postback(c, contentEditor, "&__PARAMETERS="+url.QueryEscape("item:save(postaction=pipeline:resume(pipelineId=p7))")+"&__ISEVENT=1"+currentItem)
+	c.Complete(resume, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p8"},{"command":"Confirm","value":"Overwrite?"}]}`))
+
+	yes := postback(c, contentEditor, "&__RESULT=yes&__PIPELINE=p8")
+	c.Complete(yes, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p7"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`))
+	saved := false
+	for _, op := range yes {
+		saved = saved || (op.HasEvent(dispatch.EventItemSaved) && op.Succeeded)
+		if op.StatusChange != nil && op.Succeeded {
+			t.Error("the command succeeded before its comment")
+		}
+	}
+	if !saved {
+		t.Errorf("after yes to the save's question: %+v, want the save to succeed", yes)
+	}
+
+	comment := postback(c, contentEditor, "&__RESULT=Looks%20good&__PIPELINE=p7")
+	if len(comment) != 1 || comment[0].StatusChange == nil || comment[0].Comments != "Looks good" {
+		t.Fatalf("comment: %+v, want the command alone, with the comment", comment)
+	}
+}
+
+// TestForeignContinuationLeavesFlow pins that a continuation from another
+// session, which Sitecore answers with nothing, does not end the editor's
+// flow, and that another site cannot take it at all.
+func TestForeignContinuationLeavesFlow(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postbackAs(c, contentEditor, workflowParams("0"), map[string]string{"ASP.NET_SessionId": "alice"})
+	c.Complete(first, 200, nil, []byte(commentDialog))
+
+	other := httptest.NewRequest(http.MethodPost, "http://cm2.example.test"+contentEditor, strings.NewReader("&__RESULT=cancel&__PIPELINE=p1"))
+	if ops := c.Classify(other, []byte("&__RESULT=cancel&__PIPELINE=p1")); len(ops) != 0 {
+		t.Errorf("a continuation to another site: %+v, want it not matched", ops)
+	}
+	foreign := postbackAs(c, contentEditor, "&__RESULT=cancel&__PIPELINE=p1", map[string]string{"ASP.NET_SessionId": "mallory"})
+	c.Complete(foreign, 200, nil, []byte(`{"commands":[]}`))
+
+	own := postbackAs(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1", map[string]string{"ASP.NET_SessionId": "alice"})
+	if len(own) != 1 || own[0].StatusChange == nil {
+		t.Fatalf("the editor's own continuation: %+v, want the command", own)
+	}
+}

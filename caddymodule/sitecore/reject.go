@@ -17,7 +17,7 @@ func (c *Classifier) Reject(ops []*dispatch.Operation, status int, message strin
 	for _, op := range ops {
 		if d, ok := op.Detail.(*detail); ok && d.api == apiShell {
 			// Sitecore still waits for a blocked continuation.
-			c.settle(ops, false)
+			c.settle(ops, false, false)
 			return rejectShell(status, message)
 		}
 		if d, ok := op.Detail.(*detail); ok && d.api == apiSpeak {
