@@ -37,7 +37,7 @@ const inFlightLimit = 5 * time.Minute
 // passing a continuation unvalidated would be worse.
 //
 // A flow stays tracked while its continuation is served, marked in flight,
-// and ends once the CMS has answered the continuation: one that is
+// and ends once the CMS has responded to the continuation. One that is
 // blocked, refused or fails leaves it waiting, as Sitecore still waits.
 // The same continuation posted again meanwhile is refused.
 type Dialogs struct {
@@ -179,8 +179,9 @@ func flowsOf(ops []*dispatch.Operation) []*trackedFlow {
 // settle ends the flows that the operations continue when the CMS ran the
 // continuation, and lets them wait again when it did not. A flow that a
 // continuation without a shared session cookie took waits again too when
-// the CMS answered nothing at all: that continuation may have come from
-// another session, which Sitecore does not let resume the pipeline.
+// the CMS responded with no commands at all, because that continuation may
+// have come from another session, which Sitecore does not let resume the
+// pipeline.
 func (c *Classifier) settle(ops []*dispatch.Operation, ran, empty bool) {
 	for _, flow := range flowsOf(ops) {
 		if ran && !(empty && flow.fallback) {
