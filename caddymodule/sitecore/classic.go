@@ -348,7 +348,10 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		}
 		return
 	}
-	alerted := len(resp.Alerts()) > 0
+	// A dialog without a pipeline to continue, such as the result of
+	// the workflow's own Validation Action, refuses the command as an
+	// alert does.
+	alerted := len(resp.Alerts()) > 0 || len(resp.Dialogs()) > 0
 	// Sitecore's workflow command responds with no commands at all when
 	// it runs nothing, as for an item version deleted meanwhile. When it
 	// runs, the response at least refreshes the editor.
@@ -371,12 +374,12 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 			continue
 		}
 		switch {
-		case op.StatusChange != nil && (d.datasource || alerted):
-			// A data source runs the command only where its state
-			// offers it, and an alert refuses the command, or in a bulk
-			// command some of its items, naming none. So an item whose
-			// state was read before forwarding is read again, and fires
-			// when it has moved on.
+		case op.StatusChange != nil && (d.readsOutcome || alerted):
+			// A data source or an item of "send all" runs the command
+			// only where Sitecore finds it fit, and an alert refuses the
+			// command, or in a bulk command some of its items, naming
+			// none. So an item whose state was read before forwarding is
+			// read again, and fires when it has moved on.
 			if d.stateRead {
 				op.Confirm = append(op.Confirm, c.movedRead(op))
 			}

@@ -48,7 +48,7 @@ func (c *Classifier) datasourcesRead(page dispatch.Item, runsNow bool) dispatch.
 			ref.Language, ref.Version = page.Language, 0
 			source := shellOp(changeOf(op).CommandID, ref, d.session)
 			sd := source.Detail.(*detail)
-			sd.datasource, sd.commentNeeded, sd.validatedEarly, sd.flow = true, d.commentNeeded, d.validatedEarly, d.flow
+			sd.readsOutcome, sd.commentNeeded, sd.validatedEarly, sd.flow = true, d.commentNeeded, d.validatedEarly, d.flow
 			if !runsNow {
 				c.hold(source)
 			}

@@ -234,10 +234,14 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 		for _, op := range ops {
 			d := op.Detail.(*detail)
 			d.session, d.opensDialog = session, false
+			// Validated on an earlier request of the flow, or not: the
+			// configuration may have changed since, and hold follows the
+			// new one.
+			validated := d.validatedEarly
 			if op.StatusChange != nil && d.commentNeeded {
 				c.hold(op)
 			}
-			op.Validated = d.validatedEarly
+			op.Validated = validated
 		}
 		return ops
 	}

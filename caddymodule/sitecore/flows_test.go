@@ -402,3 +402,95 @@ func TestForeignContinuationLeavesFlow(t *testing.T) {
 		t.Fatalf("the editor's own continuation: %+v, want the command", own)
 	}
 }
+
+// TestSendAllConfirmsEachItem pins that the items of "send all" fire only
+// once a read after the response shows they moved: Sitecore skips, without
+// an alert, items that another editor has locked.
+func TestSendAllConfirmsEachItem(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	body := "&__PARAMETERS=workflow%3Asendall%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1"
+	op := postback(c, workbox, body)[0]
+	const state = `"innerItem":{"workflow":{"workflowState":{"stateId":"44a7e7a9a33d4f3aa83af321d8709d1f"}}}`
+	op.Lookups[0].Apply(op, http.StatusOK, []byte(`{"data":{"search":{"totalCount":2,"results":[`+
+		`{"itemId":"3d457afda5dc452294dc830e20d89fa4","version":1,"language":{"name":"en"},`+state+`},`+
+		`{"itemId":"ee5c140a3faa4d3db42746c9cf5f7e5f","version":1,"language":{"name":"en"},`+state+`}]}}}`))
+	fanned := op.Fanout
+	if len(fanned) != 2 {
+		t.Fatalf("fan-out %d, want 2", len(fanned))
+	}
+	// Sitecore ran the command on the first item only: the second is locked
+	// by another editor, which WorkboxForm.GetItems skips without an alert.
+	c.Complete(fanned, 200, nil, []byte(`{"commands":[{"command":"SetLocation","value":"/sitecore/shell/Applications/Workbox.aspx?mo=fs&reload=1"}]}`))
+	for _, f := range fanned {
+		if f.Succeeded && len(f.Confirm) == 0 {
+			t.Errorf("item %s marked succeeded without reading whether it moved", f.Item.ID)
+		}
+	}
+}
+
+// TestValidateEarlyTurnedOnMidFlow pins a flow opened at "save first?"
+// under a configuration without validate_on_first_request and continued
+// after a reload that turns it on: some request of the flow is validated.
+func TestValidateEarlyTurnedOnMidFlow(t *testing.T) {
+	d := sitecore.NewDialogs()
+	before := sitecore.New(sitecore.Config{}, sitecore.WithDialogs(d))
+	first := postback(before, contentEditor, strings.Replace(workflowParams("0"), "__MODIFIED=&", "__MODIFIED=1&", 1))
+	if len(first) != 1 || first[0].StatusChange != nil {
+		t.Fatalf("first request: %+v, want the command held", first)
+	}
+	before.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"CheckModified","value":"Save?","response":"1"}]}`))
+
+	after := sitecore.New(sitecore.Config{ValidateOnFirstRequest: true}, sitecore.WithDialogs(d))
+	no := postback(after, contentEditor, "&__RESULT=no&__PIPELINE=p1")
+	if len(no) != 1 {
+		t.Fatalf("'no' to save first: %d operations, want 1", len(no))
+	}
+	validated := no[0].StatusChange != nil && !no[0].Validated
+	after.Complete(no, 200, nil, []byte(commentDialog))
+	cont := postback(after, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	if len(cont) != 1 || cont[0].StatusChange == nil {
+		t.Fatalf("comment: %+v, want the command", cont)
+	}
+	validated = validated || !cont[0].Validated
+	if !validated {
+		t.Errorf("no request of this flow is validated: the handler skips a change marked Validated")
+	}
+}
+
+// validationResult is the response of Sitecore's workflow Validation
+// Action (Sitecore.Workflows.Simple.ValidatorsAction) when the item fails
+// its validators: it shows the ValidationResult dialog, without a pipeline
+// and without an alert, and aborts the command, so the item stays.
+const validationResult = `{"commands":[{"command":"ShowModalDialog","value":"/sitecore/shell/-/xaml/Sitecore.Shell.Applications.ContentEditor.Dialogs.ValidationResult.aspx?hdl=A1B2","width":"850"}`
+
+// TestValidationResultDialogRefuses pins that a command refused by the
+// workflow's own Validation Action, whose response shows the validation
+// result without a pipeline and without an alert, does not succeed.
+func TestValidationResultDialogRefuses(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	// Content Editor, no comment: runs in the first request.
+	ops := postback(c, contentEditor, workflowParams("1"))
+	c.Complete(ops, 200, nil, []byte(validationResult+`]}`))
+	if ops[0].Succeeded {
+		t.Errorf("Content Editor: command refused by the Validation Action marked succeeded")
+	}
+	// The comment continuation.
+	openComment(t, c)
+	cont := postback(c, contentEditor, "&__RESULT=Fine&__PIPELINE=p1")
+	c.Complete(cont, 200, nil, []byte(validationResult+`]}`))
+	if cont[0].Succeeded {
+		t.Errorf("comment continuation: command refused by the Validation Action marked succeeded")
+	}
+	// Workbox "(selected)": WorkboxForm.ExecutCommand ignores the result
+	// and refreshes, without an alert.
+	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
+		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+	bulk := postback(c, workbox, body)
+	bulk[0].Lookups[0].Apply(bulk[0], http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"44a7e7a9a33d4f3aa83af321d8709d1f"}}}}}`))
+	c.Complete(bulk, 200, nil, []byte(validationResult+`,{"command":"SetLocation","value":"/sitecore/shell/Applications/Workbox.aspx?mo=fs&reload=1"}]}`))
+	if bulk[0].Succeeded && len(bulk[0].Confirm) == 0 {
+		t.Errorf("Workbox: command refused by the Validation Action marked succeeded with no read of its state")
+	}
+}

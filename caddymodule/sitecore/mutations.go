@@ -67,9 +67,11 @@ type detail struct {
 	parentPath string
 	copyName   string
 
-	// datasource is set for a data-source item of an Experience Editor
-	// page that a workflow command may also run on.
-	datasource bool
+	// readsOutcome is set for a command that Sitecore may skip without
+	// an alert on this item (a data source of an Experience Editor page,
+	// an item of "send all"), so whether it ran is read after the
+	// response.
+	readsOutcome bool
 
 	// stateRead is set when FromState was read from the CMS before
 	// forwarding, rather than taken from the request.

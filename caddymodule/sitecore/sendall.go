@@ -125,7 +125,9 @@ func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
 		perItem.StatusChange.FromState = op.StatusChange.FromState
 		pd := perItem.Detail.(*detail)
 		// A continuation's fan-out settles the flow it continues.
-		pd.stateRead, pd.flow = found.stateRead, d.flow
+		// Sitecore skips, without an alert, items the editor may not
+		// change, so whether each ran is read after the response.
+		pd.stateRead, pd.flow, pd.readsOutcome = found.stateRead, d.flow, true
 		if c.cfg.WorkboxBulkComment {
 			// The Workbox asks for one comment first, and runs the
 			// command in the continuation.
