@@ -176,9 +176,9 @@ func TestBlockSendAllReadsNothing(t *testing.T) {
 	}
 }
 
-// TestContinuationInFlight pins the life of a tracked flow: while its
-// continuation is served, the same continuation is refused; when the CMS
-// fails, the flow waits again; when the CMS ran it, the flow ends.
+// TestContinuationInFlight pins the life of a tracked flow. While its
+// continuation is served, the same continuation is refused. When the CMS
+// fails, the flow waits again, and when the CMS ran it, the flow ends.
 func TestContinuationInFlight(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	openComment(t, c)
@@ -245,9 +245,9 @@ func TestDatasourcesWaitForComment(t *testing.T) {
 }
 
 // TestCancelWaitsForTheCMS pins that a cancel ends its flow only once the
-// CMS has seen it: a cancel that is refused, here for the unreadable
-// message posted with it, leaves the dialog waiting, and its next
-// continuation runs the command, to be validated.
+// CMS has seen it. A cancel that is refused, here for the unreadable
+// message posted with it, leaves the dialog waiting. Its next continuation
+// runs the command, which is then validated.
 func TestCancelWaitsForTheCMS(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	openComment(t, c)
@@ -279,10 +279,10 @@ func TestAlertEndsFlow(t *testing.T) {
 	}
 }
 
-// TestQuestionAfterTargetKeepsTarget pins a second dialog after a move's
-// target, a question such as whether to go on with many links: its yes or
-// no is not taken for the target, a no runs nothing, and a yes moves to
-// the target chosen before.
+// TestQuestionAfterTargetKeepsTarget pins a question that follows a move's
+// target, such as whether to go on with many links. Its yes or no is not
+// taken for the target. A no runs nothing, and a yes moves to the target
+// chosen before.
 func TestQuestionAfterTargetKeepsTarget(t *testing.T) {
 	const question = `{"commands":[{"command":"SetPipeline","value":"p2"},{"command":"Confirm","value":"This operation may take a long time. Continue?"}]}`
 	for _, answer := range []string{"no", "yes"} {
