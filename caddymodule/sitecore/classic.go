@@ -373,6 +373,12 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		if d.opensDialog || (op.StatusChange == nil && len(op.Events) == 0) {
 			continue
 		}
+		if op.StatusChange != nil && op.Item.ID == "" && op.Item.Path == "" {
+			// A command on items that could not be read, such as a
+			// "send all" whose search failed, names no item to fire
+			// for.
+			continue
+		}
 		switch {
 		case op.StatusChange != nil && (d.readsOutcome || alerted):
 			// A data source or an item of "send all" runs the command

@@ -255,10 +255,17 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 			if !yes {
 				return []*dispatch.Operation{ending(flow)}
 			}
-		case resultName:
-			op.Item.Name = result
-		case resultTarget:
-			op.Item.ParentID = normalizeID(result)
+		case resultName, resultTarget:
+			if strings.TrimSpace(result) == "" {
+				// Sitecore's item pipelines run nothing without a
+				// name or a target.
+				return []*dispatch.Operation{ending(flow)}
+			}
+			if d.dialogResult == resultName {
+				op.Item.Name = result
+			} else {
+				op.Item.ParentID = normalizeID(result)
+			}
 		default:
 			if op.StatusChange == nil {
 				// A save whose save pipeline asked a question, such as
@@ -321,7 +328,9 @@ func forFlow(op *dispatch.Operation) *dispatch.Operation {
 	d := *op.Detail.(*detail)
 	d.flow = nil
 	kept.Detail = &d
-	kept.Fanout, kept.Confirm, kept.Basic = nil, nil, nil
+	// The reads before forwarding ran on the first request; their
+	// results are in the copy, and a continuation does not run them again.
+	kept.Lookups, kept.Fanout, kept.Confirm, kept.Basic = nil, nil, nil, nil
 	kept.Succeeded, kept.Validated, kept.Unchecked = false, false, false
 	return kept
 }

@@ -12,6 +12,12 @@ import (
 	"github.com/cmshooks/caddy-cms-webhooks/dispatch"
 )
 
+// tickedOne is a Workbox postback that runs the example command on one
+// ticked item, version 2 in English, in state ws.
+const tickedOne = "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+	"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
+	"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+
 // commentDialog is a response that opens the comment dialog of pipeline p1.
 const commentDialog = `{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`
 
@@ -149,9 +155,7 @@ func TestTrackedCopiesIndependent(t *testing.T) {
 // items' command waits for the one comment, and runs with it.
 func TestWorkboxBulkCommentHoldsCommand(t *testing.T) {
 	c := sitecore.New(sitecore.Config{WorkboxBulkComment: true})
-	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
-		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
-		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+	body := tickedOne
 	first := postback(c, workbox, body)
 	if len(first) != 1 || first[0].StatusChange != nil {
 		t.Fatalf("first request: %+v, want the command held for the comment", first)
@@ -209,9 +213,7 @@ func TestContinuationInFlight(t *testing.T) {
 // the bulk comment fills the held change.
 func TestHeldBulkStateRead(t *testing.T) {
 	c := sitecore.New(sitecore.Config{WorkboxBulkComment: true})
-	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
-		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
-		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+	body := tickedOne
 	op := postback(c, workbox, body)[0]
 	op.Lookups[0].Apply(op, http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"fca998c50cc34f9194d80a4e6caece88"}}}}}`))
 	c.Complete([]*dispatch.Operation{op}, 200, nil, []byte(commentDialog))
@@ -484,13 +486,51 @@ func TestValidationResultDialogRefuses(t *testing.T) {
 	}
 	// Workbox "(selected)": WorkboxForm.ExecutCommand ignores the result
 	// and refreshes, without an alert.
-	body := "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
-		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
-		"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+	body := tickedOne
 	bulk := postback(c, workbox, body)
 	bulk[0].Lookups[0].Apply(bulk[0], http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"44a7e7a9a33d4f3aa83af321d8709d1f"}}}}}`))
 	c.Complete(bulk, 200, nil, []byte(validationResult+`,{"command":"SetLocation","value":"/sitecore/shell/Applications/Workbox.aspx?mo=fs&reload=1"}]}`))
 	if bulk[0].Succeeded && len(bulk[0].Confirm) == 0 {
 		t.Errorf("Workbox: command refused by the Validation Action marked succeeded with no read of its state")
+	}
+}
+
+// TestSendAllUnreadFiresNothing pins that a "send all" whose items could
+// not be read, and that no validation action refused, fires nothing after
+// Sitecore ran it: there is no item to fire for.
+func TestSendAllUnreadFiresNothing(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	body := "&__PARAMETERS=workflow%3Asendall%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
+		"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1"
+	op := postback(c, workbox, body)[0]
+	op.Lookups[0].Apply(op, http.StatusUnauthorized, nil)
+	c.Complete([]*dispatch.Operation{op}, 200, nil, []byte(`{"commands":[{"command":"SetLocation","value":"/sitecore/shell/Applications/Workbox.aspx?mo=fs&reload=1"}]}`))
+	if op.Succeeded {
+		t.Error("the command on unread items succeeded, want it to fire nothing")
+	}
+}
+
+// TestContinuationRunsNoReads pins that a tracked command's reads before
+// forwarding, which ran on the first request, do not run again on its
+// continuation.
+func TestContinuationRunsNoReads(t *testing.T) {
+	c := sitecore.New(sitecore.Config{WorkboxBulkComment: true})
+	body := tickedOne
+	first := postback(c, workbox, body)
+	c.Complete(first, 200, nil, []byte(commentDialog))
+	cont := postback(c, workbox, "&__RESULT=Batch&__PIPELINE=p1")
+	if len(cont) != 1 || len(cont[0].Lookups) != 0 {
+		t.Errorf("continuation: %+v, want the command without reads", cont)
+	}
+}
+
+// TestEmptyNameRunsNothing pins that a rename whose dialog posts no name
+// runs nothing, as Sitecore's pipeline does without a result.
+func TestEmptyNameRunsNothing(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	first := postback(c, contentEditor, "&__PARAMETERS="+url.QueryEscape("item:rename(id={7DB3B587-2DDE-440D-BFF6-4192C57C6D2D})")+"&__ISEVENT=1")
+	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"Input","value":"Enter a new name for the item:"}]}`))
+	if ops := postback(c, contentEditor, "&__RESULT=&__PIPELINE=p1"); !runsNothing(ops) {
+		t.Errorf("empty name: %+v, want nothing renamed", ops)
 	}
 }

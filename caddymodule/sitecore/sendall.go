@@ -86,6 +86,9 @@ func (c *Classifier) inStateRead(state string, page int) dispatch.Lookup {
 	})
 	return c.authoringRead(body, "search", func(op *dispatch.Operation, search gjson.Result) {
 		d := op.Detail.(*detail)
+		if page == 0 {
+			d.inState = nil
+		}
 		results := search.Get("results").Array()
 		for _, r := range results {
 			stored := r.Get("innerItem.workflow.workflowState.stateId").String()
@@ -120,9 +123,13 @@ type inStateItem struct {
 // fanOut replaces a command on unknown items with one per item version
 // read. With none in the state, the operation runs nothing.
 func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
+	change := changeOf(op)
+	if change == nil {
+		return
+	}
 	for _, found := range d.inState {
-		perItem := shellOp(op.StatusChange.CommandID, found.item, d.session)
-		perItem.StatusChange.FromState = op.StatusChange.FromState
+		perItem := shellOp(change.CommandID, found.item, d.session)
+		perItem.StatusChange.FromState = change.FromState
 		pd := perItem.Detail.(*detail)
 		// A continuation's fan-out settles the flow it continues.
 		// Sitecore skips, without an alert, items the editor may not
@@ -137,5 +144,5 @@ func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
 		op.Fanout = append(op.Fanout, perItem)
 	}
 	d.inState = nil
-	op.StatusChange = nil
+	op.StatusChange, d.pendingChange = nil, nil
 }
