@@ -71,7 +71,7 @@ func (h *Handler) confirm(ctx context.Context, r *http.Request, ops []*dispatch.
 // enrich_authorization when it is set, applies its result and returns the
 // status of the read.
 func (h *Handler) read(ctx context.Context, r *http.Request, op *dispatch.Operation, l dispatch.Lookup, next caddyhttp.Handler) int {
-	if l.Auth == nil && h.EnrichAuthorization != "" {
+	if l.Auth == nil && !l.AsCaller && h.EnrichAuthorization != "" {
 		l.Auth = h.auths[h.EnrichAuthorization]
 	}
 	status, body := h.lookup(ctx, r, l, next)

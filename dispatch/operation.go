@@ -159,6 +159,11 @@ type Lookup struct {
 
 	// Auth, when set, replaces the caller's credentials on the lookup.
 	Auth *Authorization
+
+	// AsCaller keeps the caller's own credentials on the lookup even when
+	// a service account reads the CMS otherwise, for a read about the
+	// caller, such as who they are.
+	AsCaller bool
 }
 
 // AddEvent appends an item event by name.

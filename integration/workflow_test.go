@@ -263,3 +263,49 @@ func TestCookieSessionSubmitNamesUser(t *testing.T) {
 		t.Errorf("submit action UserName = %q, want %q", got, "contributor")
 	}
 }
+
+// TestUserNameStaysTheEditorsWithServiceAccount pins that a service
+// account for the reads of the CMS (enrich_authorization) does not change
+// who the payloads name: the read of the current user keeps the editor's
+// own cookie, so UserName is the contributor's.
+func TestUserNameStaysTheEditorsWithServiceAccount(t *testing.T) {
+	w := needWordPress(t)
+	v := newValidator(t)
+	submitted := newReceiver(t)
+	login, pass, _ := strings.Cut(w.creds["admin"], ":")
+	c := startCaddy(t, caddyOptions{site: sidecarSite(w, fmt.Sprintf(`
+%s
+authorization service {
+	basic %s "%s"
+}
+enrich_authorization service
+validation_action legal_check {
+	command submit
+	url %s
+}
+submit_action notify_reviewers {
+	command submit
+	url %s
+}`, editorialWorkflow, login, pass, v.URL("/validate"), submitted.URL("/submit")))})
+
+	id := w.create(t, "contributor", "posts", map[string]any{"title": "Written in the block editor", "status": "draft"})
+	session := w.login(t, c.URL, "contributor")
+	nonce := strings.TrimSpace(string(session.get(t, c.URL+"/wp-admin/admin-ajax.php?action=rest-nonce").Body))
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/wp-json/wp/v2/posts/%d", c.URL, id), strings.NewReader(`{"status":"pending"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-WP-Nonce", nonce)
+	if resp := session.send(t, req); resp.Status != http.StatusOK {
+		t.Fatalf("submit: status %d: %.300s", resp.Status, resp.Body)
+	}
+	for _, call := range v.receiver.matching(isAction(id)) {
+		if got := str(call.JSON, "UserName"); got != "contributor" {
+			t.Errorf("validation UserName = %q, want contributor", got)
+		}
+	}
+	if got := str(submitted.waitFor(t, "submit action", isAction(id)).JSON, "UserName"); got != "contributor" {
+		t.Errorf("submit action UserName = %q, want contributor", got)
+	}
+}

@@ -1,8 +1,14 @@
 package sitecore
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -127,7 +133,7 @@ func (c *Classifier) sessionOf(r *http.Request) editorSession {
 // classifyShell reads a Sheer UI postback that runs, or prepares, a
 // workflow command.
 func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Operation {
-	pb, err := ParsePostback(body)
+	pb, err := ParsePostback(formBody(r, body))
 	if err != nil {
 		return nil
 	}
@@ -189,7 +195,7 @@ func (c *Classifier) classifyMessage(pb *Postback, session editorSession) []*dis
 	var fromState string
 	switch {
 	case keys.all:
-		return []*dispatch.Operation{c.sendAll(command, m.Get("ws"), session)}
+		return []*dispatch.Operation{c.sendAll(command, m.Get("ws"), session, c.cfg.WorkboxBulkComment && !uncommented)}
 	case keys.selected:
 		for _, s := range pb.SelectedItems() {
 			items = append(items, shellItem(s.ID, s.Language, s.Version))
@@ -197,7 +203,9 @@ func (c *Classifier) classifyMessage(pb *Postback, session editorSession) []*dis
 		// The Workbox runs the command only on items still in the
 		// state ws, so that is the state they leave.
 		fromState = normalizeID(m.Get("ws"))
-		runsNow = !c.cfg.WorkboxBulkComment
+		// With the single comment for bulk commands, the Workbox asks
+		// for it unless the message's ui or suppresscomment is 1.
+		runsNow = !c.cfg.WorkboxBulkComment || uncommented
 	default:
 		items = append(items, shellItem(m.Get(keys.id), m.Get(keys.language), m.Get(keys.version)))
 	}
@@ -206,7 +214,7 @@ func (c *Classifier) classifyMessage(pb *Postback, session editorSession) []*dis
 	for _, it := range items {
 		op := shellOp(command, it, session)
 		if keys.selected {
-			op.Detail.(*detail).commentNeeded = c.cfg.WorkboxBulkComment
+			op.Detail.(*detail).commentNeeded = c.cfg.WorkboxBulkComment && !uncommented
 		} else {
 			op.Detail.(*detail).commentNeeded = !uncommented
 		}
@@ -408,3 +416,41 @@ func rejectShell(status int, message string) (int, string, []byte) {
 var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func escapeText(message string) string { return textEscaper.Replace(message) }
+
+// formBody returns a postback's fields form-encoded. The Sheer UI client
+// posts form-encoded bodies, but ASP.NET reads a multipart form's fields
+// as well, so their text fields are read too, taken as sent; file parts
+// are skipped. A body that is not a readable multipart form is returned as
+// it is.
+func formBody(r *http.Request, body []byte) []byte {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		return body
+	}
+	reader := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var b strings.Builder
+	for {
+		part, err := reader.NextPart()
+		if err != nil {
+			break
+		}
+		if part.FileName() != "" || part.FormName() == "" {
+			continue
+		}
+		value, err := io.ReadAll(part)
+		if err != nil {
+			break
+		}
+		// %-escapes that escape() and encodeURIComponent() both decode;
+		// a space must not become "+", which escape() keeps.
+		fmt.Fprintf(&b, "&%s=%s", strings.ReplaceAll(url.QueryEscape(part.FormName()), "+", "%20"), strings.ReplaceAll(url.QueryEscape(string(value)), "+", "%20"))
+	}
+	return []byte(b.String())
+}
+
+// isMultipart reports whether a request's body is a multipart form, as
+// the Media Library's uploads are.
+func isMultipart(r *http.Request) bool {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "multipart/form-data"
+}

@@ -371,9 +371,7 @@ func TestBulkAlertConfirmsEachItem(t *testing.T) {
 // command.
 func TestRibbonDatasourcesFromLayout(t *testing.T) {
 	c := sitecore.New(sitecore.Config{DatasourceItems: true})
-	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
-		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D1%29&__MODIFIED=&__ISEVENT=1"
-	ops := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)
+	ops := ribbonCommand(c, "1", false)
 	if len(ops) != 1 || len(ops[0].Lookups) != 1 {
 		t.Fatalf("got %d operations, want the page's command with the read of its layout", len(ops))
 	}
@@ -432,9 +430,7 @@ func TestRibbonDatasourcesFromLayout(t *testing.T) {
 // though another data source is in none.
 func TestRibbonDatasourcesThroughDialog(t *testing.T) {
 	c := sitecore.New(sitecore.Config{DatasourceItems: true})
-	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
-		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D0%29&__MODIFIED=&__ISEVENT=1"
-	page := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)[0]
+	page := ribbonCommand(c, "0", false)[0]
 	page.Lookups[0].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"path":"/p","shared":{"value":"<r><d><r ds=\"{3D457AFD-A5DC-4522-94DC-830E20D89FA4}\"/><r ds=\"{EE5C140A-3FAA-4D3D-B427-46C9CF5F7E5F}\"/></d></r>"},"final":null}}}`))
 	page.Lookups[1].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"190b1c84f1be47edaa41f42193d9c8fc"}}}}}`))
 	page.Lookups[2].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"workflow":null}}}`))
@@ -567,9 +563,7 @@ func TestValidateOnFirstRequest(t *testing.T) {
 // command has validation actions.
 func TestRibbonDatasourcesUnreadable(t *testing.T) {
 	c := sitecore.New(sitecore.Config{DatasourceItems: true})
-	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
-		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D1%29&__MODIFIED=&__ISEVENT=1"
-	page := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)[0]
+	page := ribbonCommand(c, "1", false)[0]
 	page.Lookups[0].Apply(page, http.StatusUnauthorized, []byte(`{"error":"unauthorized"}`))
 	if page.StatusChange == nil || !page.StatusChange.ItemsUnknown || len(page.Fanout) != 0 {
 		t.Errorf("after a failed layout read: change %+v, fan-out %d; want the command on unknown items", page.StatusChange, len(page.Fanout))

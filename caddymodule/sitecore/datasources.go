@@ -68,22 +68,34 @@ func (c *Classifier) datasourcesRead(page dispatch.Item, runsNow bool) dispatch.
 }
 
 // datasourceStateRead reads the state of a data-source item into its own
-// operation. An item in no workflow state cannot run the command, so its
-// operation is cleared.
+// operation. An item in no workflow state cannot run the command, and one
+// that the page's operations already cover (named once by id and once by
+// path, or the page itself) runs it once, so its operation is cleared.
 func (c *Classifier) datasourceStateRead(source *dispatch.Operation) dispatch.Lookup {
-	return c.authoringRead(queryBody(stateQuery, source.Item), "item", func(_ *dispatch.Operation, item gjson.Result) {
+	return c.authoringRead(queryBody(stateQuery, source.Item), "item", func(page *dispatch.Operation, item gjson.Result) {
+		if item.Get("itemId").Exists() {
+			source.Item.ID = normalizeID(item.Get("itemId").String())
+		}
 		id := item.Get("workflow.workflowState.stateId").String()
-		if id == "" {
+		if id == "" || coveredElsewhere(page.Fanout, source) {
 			source.StatusChange = nil
 			source.Detail.(*detail).pendingChange = nil
 			return
 		}
 		changeOf(source).FromState = normalizeID(id)
 		source.Detail.(*detail).stateRead = true
-		if item.Get("itemId").Exists() {
-			source.Item.ID = normalizeID(item.Get("itemId").String())
-		}
 	})
+}
+
+// coveredElsewhere reports whether another operation of the fan-out runs
+// the command on the same item.
+func coveredElsewhere(fanout []*dispatch.Operation, op *dispatch.Operation) bool {
+	for _, other := range fanout {
+		if other != op && other.Item.ID != "" && other.Item.ID == op.Item.ID && changeOf(other) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // changeOf returns the status change of a workflow command, held back or

@@ -1,6 +1,7 @@
 package sitecore_test
 
 import (
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,17 @@ import (
 const tickedOne = "&__PARAMETERS=workflow%3Asendselected%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
 	"-A33D-4F3A-A83A-F321D8709D1F%7D%2Cwf%3D%7B6C088606-CB81-4173-8C54-ADEE3571E0FC%7D%29&__ISEVENT=1" +
 	"&check_R1=1&hidden_R1=%7B3D457AFD-A5DC-4522-94DC-830E20D89FA4%7D%2Cen%2C2"
+
+// ribbonCommand posts the Experience Editor ribbon's example command on
+// the page, with the ui flag, and with unsaved edits when modified is set.
+func ribbonCommand(c *sitecore.Classifier, ui string, modified bool) []*dispatch.Operation {
+	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
+		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D" + ui + "%29&__ISEVENT=1&__MODIFIED="
+	if modified {
+		body += "1"
+	}
+	return postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)
+}
 
 // commentDialog is a response that opens the comment dialog of pipeline p1.
 const commentDialog = `{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"ShowModalDialog","value":"/sitecore/shell/default.aspx?xmlcontrol=WorkflowComment"}]}`
@@ -228,9 +240,7 @@ func TestHeldBulkStateRead(t *testing.T) {
 // page does.
 func TestDatasourcesWaitForComment(t *testing.T) {
 	c := sitecore.New(sitecore.Config{DatasourceItems: true})
-	body := "&__PARAMETERS=webedit%3Aworkflowwithdatasourceitems%28id%3D%7B7DB3B587-2DDE-440D-BFF6-4192C57C6D2D%7D%2Clanguage%3Den" +
-		"%2Cversion%3D3%2Ccommandid%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cui%3D0%29&__MODIFIED=1&__ISEVENT=1"
-	page := postback(c, "/sitecore/shell/Applications/WebEdit/WebEditRibbon.aspx", body)[0]
+	page := ribbonCommand(c, "0", true)[0]
 	page.Lookups[0].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"path":"/p","shared":{"value":"<r><d><r ds=\"{3D457AFD-A5DC-4522-94DC-830E20D89FA4}\"/></d></r>"},"final":null}}}`))
 	page.Lookups[1].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"workflow":{"workflowState":{"stateId":"190b1c84f1be47edaa41f42193d9c8fc"}}}}}`))
 	c.Complete(page.Fanout, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"CheckModified","value":"Save?"}]}`))
@@ -532,5 +542,64 @@ func TestEmptyNameRunsNothing(t *testing.T) {
 	c.Complete(first, 200, nil, []byte(`{"commands":[{"command":"SetPipeline","value":"p1"},{"command":"Input","value":"Enter a new name for the item:"}]}`))
 	if ops := postback(c, contentEditor, "&__RESULT=&__PIPELINE=p1"); !runsNothing(ops) {
 		t.Errorf("empty name: %+v, want nothing renamed", ops)
+	}
+}
+
+// TestMultipartPostbackClassified pins that a postback sent as a multipart
+// form, which ASP.NET reads like a form-encoded one, is classified too.
+func TestMultipartPostbackClassified(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	var buf strings.Builder
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("__PARAMETERS", "item:workflow(id={7DB3B587-2DDE-440D-BFF6-4192C57C6D2D},language=en,version=3,commandid={7C34681A-CACA-4098-B099-41C768E782CE},ui=1)")
+	_ = mw.WriteField("__ISEVENT", "1")
+	_ = mw.Close()
+	r := httptest.NewRequest(http.MethodPost, contentEditor, strings.NewReader(buf.String()))
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	ops := c.Classify(r, []byte(buf.String()))
+	if len(ops) != 1 || ops[0].StatusChange == nil || ops[0].StatusChange.CommandID != exampleCmd {
+		t.Errorf("multipart postback: %+v, want the command", ops)
+	}
+}
+
+// TestDotSegmentsInShellPath pins that a postback to a path with dot
+// segments, which IIS resolves, is classified like the clean path.
+func TestDotSegmentsInShellPath(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	ops := postback(c, "/sitecore/./shell//Applications/../Applications/Content%20editor.aspx", workflowParams("1"))
+	if len(ops) != 1 || ops[0].StatusChange == nil {
+		t.Errorf("postback with dot segments: %+v, want the command", ops)
+	}
+}
+
+// TestBulkCommentSuppressed pins that with workbox_bulk_comment a bulk
+// message that suppresses the comment runs at once, so it is validated in
+// its own request.
+func TestBulkCommentSuppressed(t *testing.T) {
+	c := sitecore.New(sitecore.Config{WorkboxBulkComment: true})
+	body := strings.Replace(tickedOne, "%29&__ISEVENT", "%2Csuppresscomment%3D1%29&__ISEVENT", 1)
+	ops := postback(c, workbox, body)
+	if len(ops) != 1 || ops[0].StatusChange == nil {
+		t.Errorf("bulk command with suppresscomment=1: %+v, want it to run now", ops)
+	}
+}
+
+// TestDatasourceNamedTwiceRunsOnce pins that a data source named once by id
+// and once by path runs the command once.
+func TestDatasourceNamedTwiceRunsOnce(t *testing.T) {
+	c := sitecore.New(sitecore.Config{DatasourceItems: true})
+	page := ribbonCommand(c, "1", false)[0]
+	page.Lookups[0].Apply(page, http.StatusOK, []byte(`{"data":{"item":{"path":"/p","shared":{"value":"<r><d><r ds=\"{3D457AFD-A5DC-4522-94DC-830E20D89FA4}\"/><r ds=\"/sitecore/content/Shared/Promo\"/></d></r>"},"final":null}}}`))
+	state := []byte(`{"data":{"item":{"itemId":"3d457afda5dc452294dc830e20d89fa4","workflow":{"workflowState":{"stateId":"190b1c84f1be47edaa41f42193d9c8fc"}}}}}`)
+	page.Lookups[1].Apply(page, http.StatusOK, state)
+	page.Lookups[2].Apply(page, http.StatusOK, state)
+	running := 0
+	for _, op := range page.Fanout[1:] {
+		if op.StatusChange != nil {
+			running++
+		}
+	}
+	if running != 1 {
+		t.Errorf("%d commands on the data source, want 1", running)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -217,7 +218,9 @@ const (
 
 // apiOf returns the API family of a request by its method and path.
 func (c *Classifier) apiOf(r *http.Request) (api, string) {
-	p := r.URL.Path
+	// IIS resolves dot segments and repeated slashes before it routes,
+	// so the path is matched as IIS will read it.
+	p := cleanPath(r.URL.Path)
 	if rest, ok := cutPrefixFold(p, c.cfg.ItemServicePath); ok && (rest == "" || rest[0] == '/') {
 		switch r.Method {
 		case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
@@ -248,6 +251,19 @@ func (c *Classifier) apiOf(r *http.Request) (api, string) {
 	return apiNone, ""
 }
 
+// cleanPath resolves dot segments and repeated slashes, keeping a trailing
+// slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return p
+	}
+	clean := path.Clean("/" + p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
+}
+
 // Candidate reports, from the method and path alone, whether a request can
 // be an authoring write.
 func (c *Classifier) Candidate(r *http.Request) bool {
@@ -260,7 +276,9 @@ func (c *Classifier) Candidate(r *http.Request) bool {
 // endpoint can.
 func (c *Classifier) MayCarryCommand(r *http.Request) bool {
 	a, _ := c.apiOf(r)
-	return a == apiAuthoring || a == apiPages || a == apiShell
+	// A multipart body under the shell is a Media Library upload: the
+	// editors' postbacks are form-encoded and small.
+	return a == apiAuthoring || a == apiPages || (a == apiShell && !isMultipart(r))
 }
 
 // BodyHasParams reports whether the body carries what the classifier reads:

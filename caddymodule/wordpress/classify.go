@@ -106,6 +106,8 @@ func (c *Classifier) classifyOne(req request, batch int) *dispatch.Operation {
 		op.Lookups = append(op.Lookups, dispatch.Lookup{
 			Path:  c.lookupPath("/wp/v2/users/me", req.nonce),
 			Apply: applyUserLookup,
+			// Who sent the request, so never a service account.
+			AsCaller: true,
 		})
 	}
 	return op
