@@ -133,7 +133,17 @@ func (c *Classifier) sessionOf(r *http.Request) editorSession {
 // classifyShell reads a Sheer UI postback that runs, or prepares, a
 // workflow command.
 func (c *Classifier) classifyShell(r *http.Request, body []byte) []*dispatch.Operation {
-	pb, err := ParsePostback(formBody(r, body))
+	fields, readable := formBody(r, body)
+	if !readable {
+		if mentionsPostbackFields(body) {
+			// ASP.NET may still read the fields of a multipart body
+			// that Go's reader cannot, so the command could run
+			// unchecked.
+			return []*dispatch.Operation{refused("a multipart postback could not be read")}
+		}
+		return nil
+	}
+	pb, err := ParsePostback(fields)
 	if err != nil {
 		return nil
 	}
@@ -419,38 +429,60 @@ func escapeText(message string) string { return textEscaper.Replace(message) }
 
 // formBody returns a postback's fields form-encoded. The Sheer UI client
 // posts form-encoded bodies, but ASP.NET reads a multipart form's fields
-// as well, so their text fields are read too, taken as sent; file parts
-// are skipped. A body that is not a readable multipart form is returned as
-// it is.
-func formBody(r *http.Request, body []byte) []byte {
-	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
-		return body
+// as well, so their text fields are read too, taken as sent. File parts
+// are skipped, unless they carry a field that a postback reads. readable is
+// false for a multipart body that cannot be read in full, which ASP.NET,
+// more lenient, may still read.
+func formBody(r *http.Request, body []byte) (fields []byte, readable bool) {
+	if !isMultipart(r) {
+		return body, true
+	}
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil, false
 	}
 	reader := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var b strings.Builder
 	for {
 		part, err := reader.NextPart()
-		if err != nil {
-			break
+		if errors.Is(err, io.EOF) {
+			return []byte(b.String()), true
 		}
-		if part.FileName() != "" || part.FormName() == "" {
+		if err != nil {
+			return nil, false
+		}
+		name := part.FormName()
+		if name == "" {
+			// A Content-Disposition that Go cannot read.
+			return nil, false
+		}
+		if part.FileName() != "" && !postbackFields[name] {
 			continue
 		}
 		value, err := io.ReadAll(part)
 		if err != nil {
-			break
+			return nil, false
 		}
 		// %-escapes that escape() and encodeURIComponent() both decode;
 		// a space must not become "+", which escape() keeps.
-		fmt.Fprintf(&b, "&%s=%s", strings.ReplaceAll(url.QueryEscape(part.FormName()), "+", "%20"), strings.ReplaceAll(url.QueryEscape(string(value)), "+", "%20"))
+		fmt.Fprintf(&b, "&%s=%s", strings.ReplaceAll(url.QueryEscape(name), "+", "%20"), strings.ReplaceAll(url.QueryEscape(string(value)), "+", "%20"))
 	}
-	return []byte(b.String())
+}
+
+// postbackFields are the fields that make a form a postback of a command or
+// a dialog result.
+var postbackFields = map[string]bool{"__PARAMETERS": true, "__PIPELINE": true, "__RESULT": true}
+
+// mentionsPostbackFields reports whether a body names a postback's command
+// or dialog fields anywhere.
+func mentionsPostbackFields(body []byte) bool {
+	lower := bytes.ToLower(body)
+	return bytes.Contains(lower, []byte("__parameters")) || bytes.Contains(lower, []byte("__pipeline"))
 }
 
 // isMultipart reports whether a request's body is a multipart form, as
-// the Media Library's uploads are.
+// the Media Library's uploads are, by the start of its media type, as
+// leniently as ASP.NET reads it.
 func isMultipart(r *http.Request) bool {
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mediaType == "multipart/form-data"
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type"))), "multipart/")
 }

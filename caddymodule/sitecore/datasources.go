@@ -88,10 +88,13 @@ func (c *Classifier) datasourceStateRead(source *dispatch.Operation) dispatch.Lo
 }
 
 // coveredElsewhere reports whether another operation of the fan-out runs
-// the command on the same item.
+// the command on the same item, with its state read, or is the page.
 func coveredElsewhere(fanout []*dispatch.Operation, op *dispatch.Operation) bool {
-	for _, other := range fanout {
-		if other != op && other.Item.ID != "" && other.Item.ID == op.Item.ID && changeOf(other) != nil {
+	for i, other := range fanout {
+		if other == op || other.Item.ID == "" || other.Item.ID != op.Item.ID || changeOf(other) == nil {
+			continue
+		}
+		if i == 0 || other.Detail.(*detail).stateRead {
 			return true
 		}
 	}

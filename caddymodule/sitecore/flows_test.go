@@ -603,3 +603,20 @@ func TestDatasourceNamedTwiceRunsOnce(t *testing.T) {
 		t.Errorf("%d commands on the data source, want 1", running)
 	}
 }
+
+// TestUnreadableMultipartRefused pins that a multipart postback that Go's
+// reader cannot read in full, but that names a command field, is refused:
+// ASP.NET reads multipart forms more leniently, so the command could run.
+func TestUnreadableMultipartRefused(t *testing.T) {
+	c := sitecore.New(sitecore.Config{})
+	body := "--XB\r\nContent-Disposition: form-data; name=\"__PARAMETERS\"; x\r\n\r\n" +
+		"item:workflow(id={7DB3B587-2DDE-440D-BFF6-4192C57C6D2D},commandid={7C34681A-CACA-4098-B099-41C768E782CE},ui=1)\r\n--XB--\r\n"
+	for _, contentType := range []string{"multipart/form-data; boundary=XB", "multipart/form-data, boundary=XB"} {
+		r := httptest.NewRequest(http.MethodPost, contentEditor, strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		ops := c.Classify(r, []byte(body))
+		if len(ops) != 1 || ops[0].Refuse == "" {
+			t.Errorf("%s: %+v, want the postback refused", contentType, ops)
+		}
+	}
+}
