@@ -213,7 +213,7 @@ func (c *Classifier) classifyMessage(pb *Postback, session editorSession) []*dis
 		// The Workbox runs the command only on items still in the
 		// state ws, so that is the state they leave.
 		fromState = normalizeID(m.Get("ws"))
-		// With the single comment for bulk commands, the Workbox asks
+		// With the single comment for bulk commands, the Workbox prompts
 		// for it unless the message's ui or suppresscomment is 1.
 		runsNow = !c.cfg.WorkboxBulkComment || uncommented
 	default:
