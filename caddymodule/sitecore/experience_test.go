@@ -88,3 +88,14 @@ func TestFurtherSpeakWritesFire(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeakPathWithoutSlash pins that a configured speak_path without its
+// trailing slash still matches the requests below it.
+func TestSpeakPathWithoutSlash(t *testing.T) {
+	c := sitecore.New(sitecore.Config{SpeakPath: "/-/speak/request/v1/expeditor"})
+	r := httptest.NewRequest(http.MethodPost, "/-/speak/request/v1/expeditor/ExperienceEditor.Save.CallServerSavePipeline", strings.NewReader(speakSave()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if ops := c.Classify(r, []byte(speakSave())); len(ops) != 1 {
+		t.Errorf("got %d operations, want the save", len(ops))
+	}
+}

@@ -164,6 +164,10 @@ func New(cfg Config, opts ...Option) *Classifier {
 	if cfg.SpeakPath == "" {
 		cfg.SpeakPath = DefaultSpeakRequestPath
 	}
+	if !strings.HasSuffix(cfg.SpeakPath, "/") {
+		// The request name follows the path after a slash.
+		cfg.SpeakPath += "/"
+	}
 	messages := map[string]workflowKeys{}
 	for name, keys := range workflowMessages {
 		messages[name] = keys
