@@ -56,7 +56,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// still bound the exchange.
 	limitEncodings(r)
 	rec := newTeeRecorder(w, h.MaxResponse)
+	forwarded := false
+	defer func() {
+		if !forwarded {
+			// reverse_proxy aborts with a panic when the CMS's response
+			// breaks off. The classifier still learns that nothing
+			// succeeded, since its open dialogs wait for the outcome.
+			h.classifier.Complete(ops, http.StatusBadGateway, rec.Header(), nil)
+		}
+	}()
 	err = next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
+	forwarded = true
 	if err != nil && (rec.status < 200 || rec.status > 299) {
 		// The CMS did not answer, so nothing succeeded, and the
 		// classifier learns the outcome all the same.

@@ -428,6 +428,13 @@ func serviceAccount() string {
 	return fmt.Sprintf("authorization service {\n\tbearer %s\n}\nenrich_authorization service\n", scToken(scEditor))
 }
 
+// startHandlingSidecar starts a sidecar with an event handler for the
+// events, which delivers to rc.
+func startHandlingSidecar(t *testing.T, rc *receiver, events string) *scCMS {
+	t.Helper()
+	return startSitecoreSidecar(t, fmt.Sprintf("event_handler \"Search index\" {\n\tevents %s\n\turl %s\n}", events, rc.URL("/search")))
+}
+
 // startEnrichingSidecar starts a sidecar that reads the CMS with the service
 // account and has an enriching event handler for the events, which
 // delivers to rc.
@@ -612,10 +619,7 @@ func TestEscapedMessageStillClassified(t *testing.T) {
 // changed field, and the event handler gets item:saved for the item.
 func TestExperienceEditorSaveFiresSaved(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:saved
-	url %s
-}`, rc.URL("/search")))
+	s := startHandlingSidecar(t, rc, "item:saved")
 
 	key := fmt.Sprintf("fld_%s_%s_en_1_%s_1", strings.ToUpper(scHex(sitecore.HarbourFestivalID)), strings.ToUpper(scHex(sitecore.HeadlineFieldID)), "#!#Ignore revision#!#")
 	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"scValidatorsKey":"VK_SC_PAGEEDITOR","scFieldValues":{%q:"Harbour festival &amp; regatta"}}`,
@@ -637,10 +641,7 @@ func TestExperienceEditorSaveFiresSaved(t *testing.T) {
 // emulator stores it, and item:saved fires for the page.
 func TestExperienceEditorDisplayNameFiresSaved(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:saved
-	url %s
-}`, rc.URL("/search")))
+	s := startHandlingSidecar(t, rc, "item:saved")
 	data := fmt.Sprintf(`{"language":"en","version":"1","database":"master","itemId":%q,"value":"Harbour Festival 2027"}`, scBraced(sitecore.HarbourFestivalID))
 	if got := s.speakPost(t, "ExperienceEditor.ChangeDisplayName", data); got.Status != http.StatusOK || strings.Contains(string(got.Body), `"error":true`) {
 		t.Fatalf("change display name: status %d, body %.300s", got.Status, got.Body)
@@ -691,10 +692,7 @@ func TestExperienceEditorRibbonCommandBlocked(t *testing.T) {
 // answered "no" fires nothing and deletes nothing.
 func TestContentEditorItemOperationsFireEvents(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:saved item:renamed item:deleted
-	url %s
-}`, rc.URL("/search")))
+	s := startHandlingSidecar(t, rc, "item:saved item:renamed item:deleted")
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	current := func(id string) string {
 		return "&__CurrentItem=" + url.QueryEscape("sitecore://master/"+scBraced(id)+"?lang=en&ver=1")
@@ -788,10 +786,7 @@ reverse_proxy %s`, emu.token, rc.URL("/search"), emu.srv.Listener.Addr())
 // item:saved, from the continuation.
 func TestContentEditorSaveWithWarningAsks(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:saved
-	url %s
-}`, rc.URL("/search")))
+	s := startHandlingSidecar(t, rc, "item:saved")
 	if err := s.emu.WarnOnSave(sitecore.HarbourFestivalID, "The field Headline is longer than 60 characters."); err != nil {
 		t.Fatal(err)
 	}
@@ -860,10 +855,7 @@ func TestContentEditorAddVersionFiresVersionAdded(t *testing.T) {
 // item:sortorderchanged fires for it.
 func TestContentEditorSortFiresSortOrderChanged(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:sortorderchanged
-	url %s
-}`, rc.URL("/search")))
+	s := startHandlingSidecar(t, rc, "item:sortorderchanged")
 	last := s.newArticle(t, "regatta")
 	form := "&__PARAMETERS=" + escapeJS("item:moveup(id="+scBraced(last)+")") + "&__ISEVENT=1"
 	if status, body := s.shellPost(t, "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1", form); status != http.StatusOK || strings.Contains(body, "Alert") {
@@ -935,10 +927,7 @@ func TestExperienceEditorSaveFiresOnlyForChanged(t *testing.T) {
 // continuation that posts the dialog's result.
 func TestContentEditorMoveAndDuplicateFireEvents(t *testing.T) {
 	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:moved item:copied item:versionRemoved
-	url %s
-}`, rc.URL("/search")))
+	s := startHandlingSidecar(t, rc, "item:moved item:copied item:versionRemoved")
 	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
 	run := func(message, answer string) {
 		t.Helper()
@@ -958,35 +947,6 @@ func TestContentEditorMoveAndDuplicateFireEvents(t *testing.T) {
 	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": sitecore.HarbourFestivalID, "Copy.Name": "harbour-festival-copy"})
 }
 
-// TestContentEditorCreateFiresAdded creates an article below News from the
-// Content Editor: item:added comes from the continuation that posts the
-// name, with the template and the parent.
-func TestContentEditorCreateFiresAdded(t *testing.T) {
-	rc := newReceiver(t)
-	s := startSitecoreSidecar(t, fmt.Sprintf(`event_handler "Search index" {
-	events item:added
-	url %s
-}`, rc.URL("/search")))
-	const page = "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1"
-	msg := fmt.Sprintf("item:addmaster(master=%s,id=%s)", scBraced(sitecore.NewsArticleTemplateID), scBraced(sitecore.NewsID))
-	status, body := s.shellPost(t, page, "&__PARAMETERS="+escapeJS(msg)+"&__ISEVENT=1")
-	m := pipelineID.FindStringSubmatch(body)
-	if status != http.StatusOK || m == nil {
-		t.Fatalf("first request: status %d, body %.300s; want the name prompt", status, body)
-	}
-	if status, body := s.shellPost(t, page, "&__RESULT=winter-menu&__PIPELINE="+m[1]); status != http.StatusOK || strings.Contains(body, "Alert") {
-		t.Fatalf("continuation: status %d, body %.300s", status, body)
-	}
-	if _, ok := s.emu.Item("/sitecore/content/Home/News/winter-menu"); !ok {
-		t.Fatal("the emulator has no winter-menu below News")
-	}
-	added := rc.waitFor(t, "item:added", func(r recorded) bool { return str(r.JSON, "EventName") == "item:added" })
-	wantStrings(t, "item:added", added.JSON, map[string]string{
-		"Item.Name":       "winter-menu",
-		"Item.ParentId":   sitecore.NewsID,
-		"Item.TemplateId": sitecore.NewsArticleTemplateID,
-	})
-}
 
 // TestContentEditorNewItemsEnrichedWithIds creates, duplicates and copies
 // items from the Content Editor with an enriching event handler. Neither
@@ -1089,6 +1049,34 @@ sitecore {
 		if str(c.JSON, "DataItem", "Id") == archived {
 			t.Errorf("the validator saw the approved data source, whose state offers no Approve")
 		}
+	}
+}
+
+// TestContentEditorCreateFiresAdded creates an article below News from the
+// Content Editor, with Insert (the name prompt) and with Insert from
+// template, whose dialog posts the template and the name together.
+// item:added comes from the continuation, with the name, the template and
+// the parent.
+func TestContentEditorCreateFiresAdded(t *testing.T) {
+	cases := []struct{ message, result, name string }{
+		{"item:addmaster(master=" + scBraced(sitecore.NewsArticleTemplateID) + ",id=" + scBraced(sitecore.NewsID) + ")", "winter-menu", "winter-menu"},
+		{"item:addfromtemplate(id=" + scBraced(sitecore.NewsID) + ")", scBraced(sitecore.NewsArticleTemplateID) + ",Press release", "Press release"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := newReceiver(t)
+			s := startHandlingSidecar(t, rc, "item:added")
+			s.throughDialog(t, "/sitecore/shell/Applications/Content%20editor.aspx?sc_bw=1", tc.message, tc.result)
+			if _, ok := s.emu.Item("/sitecore/content/Home/News/" + tc.name); !ok {
+				t.Fatalf("the emulator has no %s below News", tc.name)
+			}
+			added := rc.waitFor(t, "item:added", func(r recorded) bool { return str(r.JSON, "EventName") == "item:added" })
+			wantStrings(t, "item:added", added.JSON, map[string]string{
+				"Item.Name":       tc.name,
+				"Item.ParentId":   sitecore.NewsID,
+				"Item.TemplateId": sitecore.NewsArticleTemplateID,
+			})
+		})
 	}
 }
 

@@ -74,7 +74,7 @@ var itemMessages = map[string]itemMessage{
 	"item:copyto":          {events: []string{dispatch.EventItemCopied}, result: resultTarget, copy: true},
 	"item:addmaster":       {events: []string{dispatch.EventItemAdded}, result: resultName, create: true},
 	"item:new":             {events: []string{dispatch.EventItemAdded}, result: resultName, create: true},
-	"item:addfromtemplate": {events: []string{dispatch.EventItemAdded}, result: resultName, create: true},
+	"item:addfromtemplate": {events: []string{dispatch.EventItemAdded}, result: resultTemplateName, create: true},
 }
 
 // itemMessage describes a Content Editor message that changes an item.
@@ -113,6 +113,10 @@ const (
 	resultConfirm = "confirm"
 	resultName    = "name"
 	resultTarget  = "target"
+
+	// resultTemplateName is "<template>,<name>", split at the first
+	// comma, as Sitecore's uiAddFromTemplate reads it.
+	resultTemplateName = "template,name"
 )
 
 // defaultSessionCookies identify an editor's session, so that a

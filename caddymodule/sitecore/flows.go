@@ -255,16 +255,23 @@ func (c *Classifier) resume(session editorSession, pipeline, result string) []*d
 			if !yes {
 				return []*dispatch.Operation{ending(flow)}
 			}
-		case resultName, resultTarget:
+		case resultName, resultTarget, resultTemplateName:
 			if strings.TrimSpace(result) == "" {
 				// Sitecore's item pipelines run nothing without a
 				// name or a target.
 				return []*dispatch.Operation{ending(flow)}
 			}
-			if d.dialogResult == resultName {
+			switch d.dialogResult {
+			case resultName:
 				op.Item.Name = result
-			} else {
+			case resultTarget:
 				op.Item.ParentID = normalizeID(result)
+			default:
+				template, name, _ := strings.Cut(result, ",")
+				if id, err := dispatch.ParseGUID(template); err == nil {
+					op.Item.TemplateID = id
+				}
+				op.Item.Name = name
 			}
 		default:
 			if op.StatusChange == nil {

@@ -127,6 +127,10 @@ type sheerPipeline struct {
 	// children is set when a delete removes the target's children, not
 	// the target.
 	children bool
+
+	// fromTemplate is set when a create's dialog chooses the template
+	// too, posting "<template>,<name>".
+	fromTemplate bool
 }
 
 // sheerRequest is the postback being served, with its user and session.
@@ -217,8 +221,10 @@ func (e *Emulator) serveSheer(w http.ResponseWriter, r *http.Request, body []byt
 		e.addVersionToItem(req, contextTarget(msg, postback))
 	case page == contentEditorPage && name == "item:deleteversion":
 		e.startItemDeleteVersion(req, deleteVersionTarget(msg, postback))
-	case page == contentEditorPage && (name == "item:addmaster" || name == "item:new" || name == "item:addfromtemplate"):
-		e.startItemCreate(req, createTarget(msg, postback))
+	case page == contentEditorPage && (name == "item:addmaster" || name == "item:new"):
+		e.startItemCreate(req, createTarget(msg, postback), false)
+	case page == contentEditorPage && name == "item:addfromtemplate":
+		e.startItemCreate(req, createTarget(msg, postback), true)
 	case page == workboxPage && name == "workflow:send":
 		target := sheerTarget{itemID: msg.Get("id"), language: msg.Get("la"), version: msg.Get("vs"), command: msg.Get("command")}
 		e.startWorkflowCommand(req, target, msg.Get("ui") == "1" || msg.Get("suppresscomment") == "1", false)

@@ -13,9 +13,17 @@ package sitecore
 
 import (
 	"fmt"
+	"strings"
 
 	sheerui "github.com/cmshooks/caddy-cms-webhooks/caddymodule/sitecore"
 )
+
+// sheerAddFromTemplateDialog is the dialog of item:addfromtemplate, which
+// chooses a template and a name.
+//
+// NOTE: the URL is illustrative; the format of its result is that of
+// Sitecore's uiAddFromTemplate.
+const sheerAddFromTemplateDialog = "/sitecore/shell/default.aspx?xmlcontrol=Sitecore.Shell.Applications.Dialogs.AddFromTemplate"
 
 // Stages of the create and save pipelines, after those of sheer_items_more.go.
 const (
@@ -43,16 +51,23 @@ func createTarget(msg *sheerui.Message, postback *sheerui.Postback) sheerTarget 
 	return target
 }
 
-// startItemCreate handles item:addmaster, item:new and item:addfromtemplate
-// by starting a client pipeline with the Input dialog for the name. An
+// startItemCreate handles item:addmaster and item:new by starting a client
+// pipeline with the Input dialog for the name, and item:addfromtemplate
+// (fromTemplate) with the dialog that chooses a template and a name. An
 // unknown parent yields an empty command list. The template is checked on
 // the continuation.
-func (e *Emulator) startItemCreate(req *sheerRequest, target sheerTarget) {
+func (e *Emulator) startItemCreate(req *sheerRequest, target sheerTarget, fromTemplate bool) {
 	if e.sheerItem(target.itemID) == nil {
 		writeSheer(req.w)
 		return
 	}
-	id := e.addPipeline(req.session, &sheerPipeline{page: req.page, target: target, stage: awaitingCreateName})
+	id := e.addPipeline(req.session, &sheerPipeline{page: req.page, target: target, stage: awaitingCreateName, fromTemplate: fromTemplate})
+	if fromTemplate {
+		writeSheer(req.w,
+			sheerCommand{Command: "SetPipeline", Value: id},
+			sheerCommand{Command: "ShowModalDialog", Value: sheerAddFromTemplateDialog, Response: "true"})
+		return
+	}
 	writeSheer(req.w, createDialog(id)...)
 }
 
@@ -75,6 +90,12 @@ func (e *Emulator) resumeItemCreate(req *sheerRequest, key, id string, pipeline 
 		return
 	}
 
+	if pipeline.fromTemplate {
+		// The dialog posts "<template>,<name>", split at the first comma,
+		// as Sitecore's uiAddFromTemplate does.
+		tplRef, name, _ := strings.Cut(result, ",")
+		pipeline.target.command, result = tplRef, name
+	}
 	parent := e.sheerItem(pipeline.target.itemID)
 	if parent == nil {
 		// The parent was deleted while the dialog was open.

@@ -12,23 +12,30 @@ import (
 // captures the pipeline ID.
 var createInputReply = regexp.MustCompile(`^\{"commands":\[\{"command":"SetPipeline","value":"([0-9a-f]{32})"\},\{"command":"Input","value":"Enter a name for the new item:","response":"true"\}\]\}$`)
 
+// addFromTemplateReply matches the reply that opens the dialog choosing a
+// template and a name, and captures the pipeline ID.
+var addFromTemplateReply = regexp.MustCompile(`^\{"commands":\[\{"command":"SetPipeline","value":"([0-9a-f]{32})"\},\{"command":"ShowModalDialog","value":"[^"]+AddFromTemplate","response":"true"\}\]\}$`)
+
 func TestSheerItemCreate(t *testing.T) {
 	article := bracedID(sitecore.NewsArticleTemplateID)
 	cases := []struct {
 		name, message, shown, parentID, parentPath string
+		dialog                                     *regexp.Regexp
+		result                                     string
 	}{
 		// A bare parent comes from __CurrentItem.
-		{"addmaster", "item:addmaster(master=" + article + ")", sitecore.NewsID, sitecore.NewsID, "/sitecore/content/Home/News"},
+		{"addmaster", "item:addmaster(master=" + article + ")", sitecore.NewsID, sitecore.NewsID, "/sitecore/content/Home/News", createInputReply, "Ferry timetable"},
 		// The id parameter wins over the item shown.
-		{"new", "item:new(master=" + article + ",id=" + bracedID(sitecore.HomeID) + ")", sitecore.NewsID, sitecore.HomeID, "/sitecore/content/Home"},
-		{"addfromtemplate", "item:addfromtemplate(master=" + article + ",id=" + bracedID(sitecore.NewsID) + ")", sitecore.HomeID, sitecore.NewsID, "/sitecore/content/Home/News"},
+		{"new", "item:new(master=" + article + ",id=" + bracedID(sitecore.HomeID) + ")", sitecore.NewsID, sitecore.HomeID, "/sitecore/content/Home", createInputReply, "Ferry timetable"},
+		// The dialog chooses the template too, and posts it before the name.
+		{"addfromtemplate", "item:addfromtemplate(id=" + bracedID(sitecore.NewsID) + ")", sitecore.HomeID, sitecore.NewsID, "/sitecore/content/Home/News", addFromTemplateReply, article + ",Ferry timetable"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e, srv := startSheer(t)
 			post := func(body string) (int, string) { return postback(t, srv, contentEditorURL, editorToken, body) }
-			pipeline := openDialog(t, srv.URL, post, createInputReply, tc.message, tc.shown)
-			status, reply := post(continuationBody(pipeline, "Ferry timetable"))
+			pipeline := openDialog(t, srv.URL, post, tc.dialog, tc.message, tc.shown)
+			status, reply := post(continuationBody(pipeline, tc.result))
 			mustReply(t, status, reply, refreshReply)
 			noPending(t, e)
 
