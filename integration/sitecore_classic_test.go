@@ -947,7 +947,6 @@ func TestContentEditorMoveAndDuplicateFireEvents(t *testing.T) {
 	wantStrings(t, "item:copied", copied.JSON, map[string]string{"Source.Id": sitecore.HarbourFestivalID, "Copy.Name": "harbour-festival-copy"})
 }
 
-
 // TestContentEditorNewItemsEnrichedWithIds creates, duplicates and copies
 // items from the Content Editor with an enriching event handler. Neither
 // request nor response names the new item, so the sidecar reads where it
