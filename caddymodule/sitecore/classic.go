@@ -345,7 +345,8 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 		return
 	}
 	resp, err := ParseResponse(body)
-	if err == nil {
+	readable := err == nil
+	if readable {
 		if id, ok := resp.Pipeline(); ok {
 			// The flow goes on under the response's pipeline: it is
 			// tracked before the continuation's flow ends, so that no
@@ -355,17 +356,21 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 			return
 		}
 	}
+	// Sitecore's workflow command responds with no commands at all when
+	// it runs nothing, as for an item version deleted meanwhile. When it
+	// runs, the response at least refreshes the editor.
+	ranNothing := readable && len(resp.Commands) == 0
 	// Sitecore ends a pipeline on its continuation's response, an alert
 	// included. A response that cannot be read may not have reached it,
 	// so the flow waits again.
-	c.settle(ops, err == nil, err == nil && len(resp.Commands) == 0)
-	if err != nil {
+	c.settle(ops, readable, ranNothing)
+	if !readable {
 		// The response does not show whether the command ran or opened
 		// the dialog that the continuation would be matched with.
 		for _, op := range ops {
-			if d := op.Detail.(*detail); d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {
-				op.StatusChange, d.pendingChange = changeOf(op), nil
+			if d := op.Detail.(*detail); heldForDialog(d) {
 				op.Unchecked = !d.validatedEarly
+				unhold(op)
 			}
 		}
 		return
@@ -374,22 +379,18 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 	// the workflow's own Validation Action, refuses the command as an
 	// alert does.
 	alerted := len(resp.Alerts()) > 0 || len(resp.Dialogs()) > 0
-	// Sitecore's workflow command responds with no commands at all when
-	// it runs nothing, as for an item version deleted meanwhile. When it
-	// runs, the response at least refreshes the editor.
-	ranNothing := len(resp.Commands) == 0
 	for _, op := range ops {
 		d := op.Detail.(*detail)
 		if changeOf(op) != nil && ranNothing {
 			continue
 		}
-		if d.pendingChange != nil || (d.validatedEarly && d.opensDialog) {
+		if heldForDialog(d) {
 			// The request was to open the comment dialog, but the
 			// response opened none: the command ran, as a 200 without an
 			// alert and without a dialog shows, or was refused. Unless it
 			// was validated on this request, it ran unvalidated.
-			op.StatusChange, d.pendingChange = changeOf(op), nil
 			op.Unchecked = !d.validatedEarly && !alerted
+			unhold(op)
 			d.opensDialog = false
 		}
 		if d.opensDialog || (op.StatusChange == nil && len(op.Events) == 0) {
@@ -415,6 +416,17 @@ func (c *Classifier) completeShell(ops []*dispatch.Operation, status int, body [
 			op.Succeeded = true
 		}
 	}
+}
+
+// heldForDialog reports whether a workflow command was held for the
+// dialog that its request was to open.
+func heldForDialog(d *detail) bool {
+	return d.pendingChange != nil || (d.validatedEarly && d.opensDialog)
+}
+
+// unhold puts a held command's status change back on its operation.
+func unhold(op *dispatch.Operation) {
+	op.StatusChange, op.Detail.(*detail).pendingChange = changeOf(op), nil
 }
 
 // rejectShell returns the response to a blocked postback: 409 with a short
