@@ -77,13 +77,14 @@ type Handler struct {
 	// streamed to the client unchanged. Default: 1 MiB.
 	MaxResponse int64 `json:"max_response,omitempty"`
 
-	// EnrichAuthorization names an authorization that the reads of the
-	// CMS (enrichment, the state before a workflow command, the items of
-	// the Workbox's "send all") use instead of the caller's credentials,
-	// such as a service account's bearer token, for callers whose
-	// credentials cannot read the Authoring API (a cookie of the
-	// ItemService or of the classic editors). Digest is not supported
-	// here. Default: the caller's credentials.
+	// EnrichAuthorization names an authorization, such as a service
+	// account's bearer token, that the sidecar's reads of the CMS use
+	// instead of the caller's credentials: enrichment, workflow states,
+	// the items of the Workbox's "send all", page layouts and children.
+	// It serves callers whose credentials cannot read the Authoring API,
+	// such as the cookies of the ItemService and the classic editors. The
+	// read of who the caller is keeps the caller's credentials. Digest is
+	// not supported here. Default: the caller's credentials.
 	EnrichAuthorization string `json:"enrich_authorization,omitempty"`
 
 	// Authorizations are named credentials that webhooks link to. Their

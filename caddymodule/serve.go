@@ -68,8 +68,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	err = next.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
 	forwarded = true
 	if err != nil && (rec.status < 200 || rec.status > 299) {
-		// The CMS did not answer, so nothing succeeded, and the
-		// classifier learns the outcome all the same.
+		// The CMS sent no response, so nothing succeeded. The
+		// classifier still receives that outcome.
 		status := http.StatusBadGateway
 		var he caddyhttp.HandlerError
 		if errors.As(err, &he) && he.StatusCode != 0 {

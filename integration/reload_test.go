@@ -78,8 +78,8 @@ func (c *caddyServer) reload(t *testing.T, caddyfile string) {
 		t.Fatalf("POST /load: status %d: %.500s", resp.Status, resp.Body)
 	}
 	// The new configuration's server takes over the listener, and the
-	// old one closes its idle connections; a POST on one of those would
-	// fail with EOF, since a client resends only idempotent requests.
+	// old one closes its idle connections. A POST on one of those would
+	// fail with EOF, because a client resends only idempotent requests.
 	http.DefaultClient.CloseIdleConnections()
 }
 

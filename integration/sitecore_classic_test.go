@@ -329,7 +329,7 @@ func TestValidateOnFirstRequestSurvivesLostTracking(t *testing.T) {
 	legal.accept()
 	pipeline := s.openCommentDialog(t, sitecore.ApproveCommandID)
 	calls := len(legal.receiver.all())
-	// Longer than dialog_timeout: the sidecar forgets the dialog.
+	// Longer than dialog_timeout, so the sidecar no longer tracks the dialog.
 	time.Sleep(1500 * time.Millisecond)
 	if status, body := s.shellPost(t, page, "&__RESULT=Checked&__PIPELINE="+pipeline); status != http.StatusOK || strings.Contains(body, "Alert") {
 		t.Fatalf("continuation: status %d, body %.300s", status, body)

@@ -10,9 +10,9 @@ import (
 
 // TestMediaUploadPassesWithValidation uploads a 2 MiB file through the
 // Media Library's uploader, under /sitecore/shell/, with a validation
-// action configured: the body is larger than max_body, but a multipart
+// action configured. The body is larger than max_body, but a multipart
 // upload is not an editor's postback, so it reaches the CMS rather than
-// being refused with 413.
+// being rejected with 413.
 func TestMediaUploadPassesWithValidation(t *testing.T) {
 	legal, team := newReceiver(t), newReceiver(t)
 	s := startSitecoreSidecar(t, classicWorkflow(legal, team))

@@ -262,10 +262,10 @@ func TestAddMasterCreatesUnderItem(t *testing.T) {
 	}
 }
 
-// TestSendAllReadsItemsPageByPage pins the read of "send all": a search
-// of the state's id as the index stores it, a second page while the total
-// reports more, a version whose stored state differs from the index skipped,
-// and then one command per item version read, each from the state.
+// TestSendAllReadsItemsPageByPage pins the read of "send all". It searches
+// for the state's id as the index stores it, and reads a second page while
+// the total reports more. A version whose stored state differs from the
+// index is skipped. Each item version read then gets its own command.
 func TestSendAllReadsItemsPageByPage(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	body := "&__PARAMETERS=workflow%3Asendall%28command%3D%7B7C34681A-CACA-4098-B099-41C768E782CE%7D%2Cws%3D%7B44A7E7A9" +
@@ -531,9 +531,9 @@ func TestHeldCommandWithoutDialogIsUnchecked(t *testing.T) {
 	}
 }
 
-// TestValidateOnFirstRequest pins the option: the request that opens the
-// comment dialog carries the status change, to be validated there, and
-// fires nothing; the continuation runs the command, marked as validated.
+// TestValidateOnFirstRequest pins the option. The request that opens the
+// comment dialog carries the status change, so it is validated there, and
+// fires nothing. The continuation runs the command, marked as validated.
 func TestValidateOnFirstRequest(t *testing.T) {
 	c := sitecore.New(sitecore.Config{ValidateOnFirstRequest: true})
 	first := postback(c, contentEditor, workflowParams("0"))

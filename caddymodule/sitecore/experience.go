@@ -28,8 +28,8 @@ var speakEvents = map[string][]string{
 
 	// NOTE: that these change the context item (its display name, its
 	// layout, or all its versions in the language) is read from their
-	// names; their arguments are unconfirmed, so the payload names only the
-	// item.
+	// names. Their arguments are unconfirmed, so the payload names only
+	// the item.
 	"ExperienceEditor.ChangeDisplayName":      {dispatch.EventItemSaved},
 	"ExperienceEditor.LayoutDetails.SetValue": {dispatch.EventItemSaved},
 	"ExperienceEditor.ResetLayout.Execute":    {dispatch.EventItemSaved},

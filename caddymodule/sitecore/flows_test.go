@@ -319,8 +319,8 @@ func TestQuestionAfterTargetKeepsTarget(t *testing.T) {
 	}
 }
 
-// TestSaveQuestionAfterSaveFirst pins "save first?" answered yes, whose
-// save then asks a question of its own: the save waits for it, a no saves
+// TestSaveQuestionAfterSaveFirst pins a yes to "save first?" whose save
+// then prompts a question of its own. The save waits for it, a no saves
 // and runs nothing, and a yes saves and runs the command.
 func TestSaveQuestionAfterSaveFirst(t *testing.T) {
 	for _, answer := range []string{"no", "yes"} {
@@ -352,9 +352,9 @@ func TestSaveQuestionAfterSaveFirst(t *testing.T) {
 	}
 }
 
-// TestEmptyResponseRanNothing pins that a workflow command answered with no
-// commands at all, as Sitecore answers when the item version is gone, did
-// not run.
+// TestEmptyResponseRanNothing pins that a workflow command whose response
+// has no commands at all did not run. Sitecore responds so when the item
+// version is gone.
 func TestEmptyResponseRanNothing(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	ops := postback(c, contentEditor, workflowParams("1"))
@@ -364,10 +364,10 @@ func TestEmptyResponseRanNothing(t *testing.T) {
 	}
 }
 
-// TestSaveQuestionThenComment pins "save first?" answered yes for a
-// command that needs a comment, whose save asks a question of its own:
-// after its yes, the save has run, and the comment dialog that follows
-// runs the command with the comment.
+// TestSaveQuestionThenComment pins a yes to "save first?" for a command
+// that needs a comment, whose save prompts a question of its own. After
+// its yes, the save has run, and the comment dialog that follows runs the
+// command with the comment.
 func TestSaveQuestionThenComment(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	first := postback(c, contentEditor, modifiedWorkflow("0"))
@@ -395,8 +395,8 @@ func TestSaveQuestionThenComment(t *testing.T) {
 }
 
 // TestForeignContinuationLeavesFlow pins that a continuation from another
-// session, which Sitecore answers with nothing, does not end the editor's
-// flow, and that another site cannot take it at all.
+// session, to which Sitecore responds with no commands, does not end the
+// editor's flow. Another site cannot take the flow at all.
 func TestForeignContinuationLeavesFlow(t *testing.T) {
 	c := sitecore.New(sitecore.Config{})
 	first := postbackAs(c, contentEditor, workflowParams("0"), map[string]string{"ASP.NET_SessionId": "alice"})

@@ -41,7 +41,7 @@ type detail struct {
 	// which ends or waits again once the outcome is known.
 	flow *trackedFlow
 
-	// commentNeeded is set for a workflow command that asks for a
+	// commentNeeded is set for a workflow command that prompts for a
 	// comment before it runs, and runsHere for a save that ran in the
 	// request that resumed a command after "save first?".
 	commentNeeded bool

@@ -51,7 +51,7 @@ const DefaultSearchIndex = "sitecore_master_index"
 
 // sendAll returns the operation for a command on every item version in
 // state ws, with the read of its first page of items. commentFirst is set
-// when the Workbox asks for one comment before it runs the command.
+// when the Workbox prompts for one comment before it runs the command.
 func (c *Classifier) sendAll(command, ws string, session editorSession, commentFirst bool) *dispatch.Operation {
 	op := shellOp(command, dispatch.Item{}, session)
 	op.Detail.(*detail).commentNeeded = commentFirst
@@ -138,7 +138,7 @@ func (c *Classifier) fanOut(op *dispatch.Operation, d *detail) {
 		// change, so whether each ran is read after the response.
 		pd.stateRead, pd.flow, pd.readsOutcome = found.stateRead, d.flow, true
 		if d.commentNeeded {
-			// The Workbox asks for one comment first, and runs the
+			// The Workbox prompts for one comment first, and runs the
 			// command in the continuation.
 			pd.commentNeeded = true
 			c.hold(perItem)

@@ -6,7 +6,7 @@ import (
 )
 
 // The Authoring API's search reads Sitecore's content search index. The
-// emulator has no index: it answers from the store as an index that is
+// emulator has no index: it responds from the store as an index that is
 // never behind, and knows only the index fields below.
 //
 // Sources: BlazorWorkbox (GraphQL/Requests/WorkboxItemsSearchRequest.cs)

@@ -77,7 +77,7 @@ type Emulator struct {
 	pipelines map[string]*sheerPipeline
 
 	// saveWarnings are the validation warnings of items, by item id, that
-	// the Content Editor's save asks about before it saves.
+	// the Content Editor's save prompts about before it saves.
 	saveWarnings map[uuid.UUID]string
 }
 
@@ -251,7 +251,7 @@ func (e *Emulator) ClearRequests() {
 }
 
 // WarnOnSave gives an item a validation warning, as a validator rule
-// would, so that a Content Editor save of it asks with a Confirm dialog
+// would, so that a Content Editor save of it prompts with a Confirm dialog
 // whether to save anyway, and saves only after a "yes".
 func (e *Emulator) WarnOnSave(idOrPath, warning string) error {
 	e.mu.Lock()

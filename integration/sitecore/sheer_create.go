@@ -29,7 +29,7 @@ const sheerAddFromTemplateDialog = "/sitecore/shell/default.aspx?xmlcontrol=Site
 const (
 	// awaitingCreateName waits for the name from the create dialog.
 	awaitingCreateName = awaitingDeleteVersionConfirm + 1 + iota
-	// awaitingSaveConfirm waits for the answer to a save's validation
+	// awaitingSaveConfirm waits for the result of a save's validation
 	// warning.
 	awaitingSaveConfirm
 )

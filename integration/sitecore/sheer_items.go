@@ -57,7 +57,7 @@ func (e *Emulator) saveContextItem(req *sheerRequest, target sheerTarget) {
 		return
 	}
 	if warning, ok := e.saveWarnings[it.id]; ok {
-		// NOTE: that the Validators step of saveUI asks with a Confirm
+		// NOTE: that the Validators step of saveUI prompts with a Confirm
 		// dialog and resumes on "yes" is a guess; no recorded response
 		// shows it.
 		id := e.addPipeline(req.session, &sheerPipeline{page: req.page, target: target, stage: awaitingSaveConfirm})

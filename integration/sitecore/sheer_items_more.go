@@ -62,7 +62,7 @@ func (e *Emulator) startItemCopyTo(req *sheerRequest, target sheerTarget) {
 // addVersionToItem handles item:addversion: it adds a version in the
 // target's language, copied from the target version, and reloads.
 //
-// NOTE: Sitecore's AddVersion runs as a client pipeline that first asks
+// NOTE: Sitecore's AddVersion runs as a client pipeline that first prompts
 // to save unsaved edits (CheckModified); the emulator adds the version
 // at once.
 func (e *Emulator) addVersionToItem(req *sheerRequest, target sheerTarget) {
